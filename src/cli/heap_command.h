@@ -1,0 +1,27 @@
+// `oomkit heap ...`: the heap-snapshot commands. Each returns the exit code:
+// 0 done, 2 bad input or usage.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace oomkit::cli {
+
+struct HeapOptions {
+  std::string file;
+  bool json = false;
+  size_t top = 0;  // 0: the command's default
+  std::string class_regex;
+  int depth = 2;
+  std::string semantics = "devtools";
+  bool partial = false;
+  int threads = 0;
+  bool progress = true;
+  bool stats = false;
+};
+
+int RunHeapInfo(const HeapOptions& options);
+int RunHeapSummary(const HeapOptions& options);
+int RunHeapDominators(const HeapOptions& options);
+
+}  // namespace oomkit::cli

@@ -1,0 +1,75 @@
+// oomkit: find out why a Node.js process runs out of memory.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/heap_command.h"
+
+namespace {
+
+void AddHeapOptions(CLI::App* cmd, oomkit::cli::HeapOptions* o, bool analysis) {
+  cmd->add_option("FILE", o->file, "a .heapsnapshot file (gzip-compressed files are read directly)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--json", o->json, "print one JSON object instead of text (sizes in bytes)");
+  cmd->add_flag("--partial", o->partial,
+                "analyse a file cut short inside \"strings\" or later (a process that died while writing it): "
+                "names that were not read show as <missing string N>");
+  cmd->add_option("--threads", o->threads, "threads to use (default: all cores, at most 8); results do not depend on it")
+      ->check(CLI::Range(1, 64));
+  cmd->add_flag("!--no-progress", o->progress, "no progress bar on stderr (there is none when stderr is not a terminal)");
+  if (analysis) {
+    cmd->add_option("--semantics", o->semantics,
+                    "devtools: DevTools' rules for retained sizes, shallow sizes and distances (default); "
+                    "raw: every non-weak edge retains, V8's own shallow sizes (docs/semantics.md)")
+        ->check(CLI::IsMember({"devtools", "raw"}));
+    cmd->add_flag("--stats", o->stats, "print the time of each phase on stderr");
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"oomkit: find out why a Node.js process runs out of memory, and prove the fix."};
+  app.set_version_flag("--version", std::string("oomkit ") + OOMKIT_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 done, 1 a gate found a problem, 2 bad input or usage.\nRun 'oomkit COMMAND --help' for a command's flags.");
+
+  CLI::App* heap = app.add_subcommand("heap", "analyse V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz)");
+  heap->require_subcommand(1);
+  oomkit::cli::HeapOptions o;
+
+  CLI::App* info = heap->add_subcommand("info", "the header: V8 layout, node/edge/string counts, total size, "
+                                                "extra_native_bytes, allocation traces and locations");
+  AddHeapOptions(info, &o, false);
+
+  CLI::App* summary = heap->add_subcommand(
+      "summary", "DevTools' Summary view: one row per class (Constructor, Distance, # Objects, Shallow size, "
+                 "Retained size), then the Statistics breakdown");
+  AddHeapOptions(summary, &o, true);
+  summary->add_option("--top", o.top, "rows to show (default 25 on a terminal, all with --json)");
+  summary->add_option("--class", o.class_regex, "only classes whose name matches this regular expression");
+
+  CLI::App* dominators = heap->add_subcommand(
+      "dominators", "the biggest single objects by retained size, each with the dominator tree below it");
+  AddHeapOptions(dominators, &o, true);
+  dominators->add_option("--top", o.top, "objects to show (default 10)");
+  dominators->add_option("--depth", o.depth, "levels of the dominator tree below each object (default 2)")
+      ->check(CLI::Range(0, 50));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (*info) return oomkit::cli::RunHeapInfo(o);
+  if (*summary) return oomkit::cli::RunHeapSummary(o);
+  if (*dominators) return oomkit::cli::RunHeapDominators(o);
+  return 2;
+}

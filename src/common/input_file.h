@@ -1,0 +1,52 @@
+// InputFile: the bytes of a file, read once.
+//
+// A plain file is memory-mapped read-only; a gzip file (recognised by its magic
+// bytes, whatever its name) is inflated into anonymous memory. Either way the
+// parser walks the bytes in place, and calls Release() on ranges it is done
+// with so that mapped pages stop counting in peak RSS (a 3 GB snapshot must be
+// analysed in 3.5 GB).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace oomkit {
+
+class InputFile {
+ public:
+  InputFile() = default;
+  InputFile(InputFile&& other) noexcept { *this = std::move(other); }
+  InputFile& operator=(InputFile&& other) noexcept;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile();
+
+  static Result<InputFile> Open(const std::string& path);
+  // For tests and fuzzing: bytes held in memory (copied).
+  static InputFile FromBytes(std::string_view bytes);
+
+  std::string_view bytes() const { return {data_, size_}; }
+  bool gzip() const { return gzip_; }
+  // Non-empty when a gzip stream ended before its trailer: the bytes are what
+  // could be inflated, and this says where the compressed stream stopped.
+  const std::string& gzip_truncation() const { return gzip_truncation_; }
+  uint64_t file_size() const { return file_size_; }
+
+  // Tells the kernel the pages wholly inside [begin, end) are no longer needed.
+  void Release(size_t begin, size_t end);
+
+ private:
+  char* data_ = nullptr;
+  size_t size_ = 0;
+  size_t mapped_ = 0;  // length of the mapping (anonymous ones may be larger than size_)
+  uint64_t file_size_ = 0;
+  bool gzip_ = false;
+  bool owned_heap_ = false;  // FromBytes: data_ came from new[]
+  std::string gzip_truncation_;
+};
+
+}  // namespace oomkit

@@ -1,0 +1,67 @@
+// PodArray<T>: a fixed-size array of plain values that is NOT zero-filled on
+// creation. The heap engine allocates arrays of tens of millions of entries
+// that are written in full right after; zero-filling them first would touch
+// every page twice. Use Fill() where zeros are needed.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <type_traits>
+
+namespace oomkit {
+
+template <typename T>
+class PodArray {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  PodArray() = default;
+  explicit PodArray(size_t size) : data_(size ? new T[size] : nullptr), size_(size) {}
+  PodArray(size_t size, T value) : PodArray(size) { Fill(value); }
+
+  void Reset(size_t size) { *this = PodArray(size); }
+  void Reset(size_t size, T value) { *this = PodArray(size, value); }
+  void Release() { *this = PodArray(); }
+  void Fill(T value) {
+    if constexpr (sizeof(T) == 1) {
+      if (size_) std::memset(data_.get(), static_cast<int>(value), size_);
+    } else {
+      for (size_t i = 0; i < size_; ++i) data_[i] = value;
+    }
+  }
+
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T* data() { return data_.get(); }
+  const T* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  size_t bytes() const { return size_ * sizeof(T); }
+  T* begin() { return data_.get(); }
+  T* end() { return data_.get() + size_; }
+  const T* begin() const { return data_.get(); }
+  const T* end() const { return data_.get() + size_; }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  size_t size_ = 0;
+};
+
+// A bit per element, zeroed on creation.
+class BitVector {
+ public:
+  BitVector() = default;
+  explicit BitVector(size_t bits) : words_((bits + 63) / 64, 0), bits_(bits) {}
+  bool Get(size_t i) const { return (words_[i >> 6] >> (i & 63)) & 1; }
+  void Set(size_t i) { words_[i >> 6] |= uint64_t{1} << (i & 63); }
+  void Clear(size_t i) { words_[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
+  size_t size() const { return bits_; }
+  void Release() { *this = BitVector(); }
+
+ private:
+  PodArray<uint64_t> words_;
+  size_t bits_ = 0;
+};
+
+}  // namespace oomkit

@@ -1,0 +1,127 @@
+#include "heap/analysis.h"
+
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+#include "common/parallel.h"
+#include "heap/class_names.h"
+#include "heap/distances.h"
+#include "heap/dom_state.h"
+#include "heap/shallow_sizes.h"
+
+namespace oomkit::heap {
+namespace {
+
+// Dense class ids: one per distinct class name text, or per (location, name)
+// for objects with a constructor location.
+void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Analysis* a) {
+  std::unordered_map<std::string_view, uint32_t> canonical;  // text -> first string index
+  std::unordered_map<uint32_t, uint32_t> by_name;           // canonical index -> class id
+  std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>, uint32_t> by_location;
+  std::unordered_map<uint32_t, const Snapshot::Location*> location_of;
+  for (const auto& loc : s.locations) location_of[loc.node] = &loc;  // the last one wins
+  std::vector<uint32_t> canon_of_index(s.strings.size(), UINT32_MAX);
+  a->class_of.Reset(s.node_count);
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    uint32_t idx = class_name[n];
+    uint32_t& canon = canon_of_index[idx];
+    if (canon == UINT32_MAX) canon = canonical.emplace(s.strings[idx], idx).first->second;
+    const Snapshot::Location* loc = nullptr;
+    if (s.node_type[n] == s.layout.object && !location_of.empty()) {
+      auto it = location_of.find(n);
+      if (it != location_of.end()) loc = it->second;
+    }
+    uint32_t id;
+    if (loc) {
+      auto key = std::make_tuple(loc->script_id, loc->line, loc->column, canon);
+      auto [it, inserted] = by_location.emplace(key, static_cast<uint32_t>(a->classes.size()));
+      if (inserted) a->classes.push_back({canon, true, loc->script_id, loc->line, loc->column});
+      id = it->second;
+    } else {
+      auto [it, inserted] = by_name.emplace(canon, static_cast<uint32_t>(a->classes.size()));
+      if (inserted) a->classes.push_back({canon, false, 0, 0, 0});
+      id = it->second;
+    }
+    a->class_of[n] = id;
+  }
+}
+
+Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
+  const SnapshotLayout& L = s.layout;
+  Statistics st;
+  st.total = a.total_size;
+  st.native = s.extra_native_bytes;
+  // An Array's elements store counts with the Array when nothing else holds
+  // it (one retainer, weak ones included, as DevTools counts).
+  BitVector store(s.node_count);
+  std::vector<uint32_t> array_store(0);
+  auto elements_of = [&](uint32_t n) -> int64_t {
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+      if (s.edge_type[e] == L.internal && s.strings[s.edge_name[e]] == "elements") return s.edge_to[e];
+    return -1;
+  };
+  auto is_array_object = [&](uint32_t n) {
+    int t = s.node_type[n];
+    if (t == L.hidden || t == L.native || t == L.code || t == L.cons_string || t == L.sliced_string || t == L.string)
+      return false;
+    return s.node_name_str(n) == "Array";
+  };
+  for (uint32_t n = 0; n < s.node_count; ++n)
+    if (is_array_object(n)) {
+      int64_t el = elements_of(n);
+      if (el >= 0) store.Set(static_cast<uint32_t>(el));
+    }
+  PodArray<uint8_t> retainers(s.node_count, 0);
+  for (uint64_t e = 0; e < s.edge_count; ++e) {
+    uint32_t to = s.edge_to[e];
+    if (store.Get(to) && retainers[to] < 2) ++retainers[to];
+  }
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    uint64_t size = a.self_size[n];
+    int t = s.node_type[n];
+    if (t == L.hidden) {
+      st.system += size;
+    } else if (t == L.native) {
+      st.native += size;
+      if (s.node_name_str(n) == "system / JSArrayBufferData") st.typed_arrays += size;
+    } else if (t == L.code) {
+      st.code += size;
+    } else if (t == L.cons_string || t == L.sliced_string || t == L.string) {
+      st.strings += size;
+    } else if (s.node_name_str(n) == "Array") {
+      st.js_arrays += size;
+      int64_t el = elements_of(n);
+      if (el >= 0 && retainers[static_cast<uint32_t>(el)] == 1) st.js_arrays += a.self_size[static_cast<uint32_t>(el)];
+    }
+  }
+  st.v8heap = st.total - st.native;
+  return st;
+}
+
+}  // namespace
+
+Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
+  Snapshot& s = *snap;
+  const int threads = options.threads > 0 ? options.threads : DefaultThreads();
+  Analysis a;
+  a.semantics = options.semantics;
+  PropagateDetachedness(&s);
+  BitVector essential = EssentialEdges(s, options.semantics, threads);
+  if (options.semantics == Semantics::kDevTools) {
+    a.self_size = ReattributeShallowSizes(s);
+  } else {
+    a.self_size.Reset(s.node_count);
+    std::copy(s.node_self_size.begin(), s.node_self_size.end(), a.self_size.begin());
+  }
+  a.tree = ComputeDominators(s, essential, a.self_size, options.progress);
+  essential.Release();
+  a.distance = ComputeDistances(s, options.semantics);
+  PodArray<uint32_t> class_name = ComputeClassNames(&s);
+  AssignClasses(s, class_name, &a);
+  a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
+  a.statistics = ComputeStatistics(s, a);
+  return a;
+}
+
+}  // namespace oomkit::heap

@@ -1,0 +1,251 @@
+#include "heap/class_names.h"
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace oomkit::heap {
+namespace {
+
+constexpr size_t kMaxInterfaceNameLength = 120;
+constexpr size_t kMinInterfacePropertyCount = 1;
+constexpr double kMinObjectsPerInterface = 2;
+constexpr double kMinObjectProportion = 1000;
+
+// Decodes one code point from UTF-8 at s[i], advancing i.
+uint32_t NextCodePoint(std::string_view s, size_t& i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return s[i++], c;
+  int len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+  uint32_t cp = c & (len == 4 ? 0x07 : len == 3 ? 0x0F : 0x1F);
+  ++i;
+  for (int k = 1; k < len && i < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i++]) & 0x3F);
+  return cp;
+}
+
+// First UTF-16 unit of a code point; the second (for astral ones) is only
+// reached when the first units are equal, and then code-point order agrees.
+uint32_t FirstUnit(uint32_t cp) { return cp < 0x10000 ? cp : 0xD800 + ((cp - 0x10000) >> 10); }
+
+struct Definition {
+  std::string name;
+  std::vector<std::string_view> properties;  // in object order
+  uint32_t count = 0;
+};
+
+struct TrieNode {
+  std::unordered_map<std::string_view, uint32_t> next;
+  std::string_view greatest_next;
+  bool has_next = false;
+  int match = -1;  // definition index
+};
+
+}  // namespace
+
+bool Utf16Less(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j] && static_cast<unsigned char>(a[i]) < 0x80) {
+      ++i, ++j;
+      continue;
+    }
+    uint32_t ca = NextCodePoint(a, i), cb = NextCodePoint(b, j);
+    if (ca == cb) continue;
+    uint32_t ua = FirstUnit(ca), ub = FirstUnit(cb);
+    if (ua != ub) return ua < ub;
+    return ca < cb;
+  }
+  return i == a.size() && j < b.size();
+}
+
+size_t Utf16Length(std::string_view s) {
+  size_t units = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++units;
+    if (c >= 0xF0) ++units;
+  }
+  return units;
+}
+
+std::string FormatPropertyName(std::string_view name) {
+  if (name.find_first_of(",'\"{}") == std::string_view::npos) return std::string(name);
+  std::string out(1, '"');
+  for (unsigned char c : name) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+PodArray<uint32_t> ComputeClassNames(Snapshot* snap) {
+  Snapshot& s = *snap;
+  const SnapshotLayout& L = s.layout;
+  std::unordered_map<std::string, uint32_t> added;
+  auto add = [&](const std::string& name) {
+    auto it = added.find(name);
+    if (it == added.end()) it = added.emplace(name, s.strings.Add(name)).first;
+    return it->second;
+  };
+  const uint32_t system_name = add("(system)");
+  const uint32_t code_name = add("(compiled code)");
+  const uint32_t function_name = add("Function");
+  const uint32_t regexp_name = add("RegExp");
+  std::vector<uint32_t> type_names(L.node_types.size());
+  for (size_t t = 0; t < L.node_types.size(); ++t) type_names[t] = add(fmt::format("({})", L.node_types[t]));
+
+  PodArray<uint32_t> cls(s.node_count);
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    int t = s.node_type[n];
+    if (t == L.hidden) {
+      cls[n] = system_name;
+    } else if (t == L.object || t == L.native) {
+      std::string_view name = s.node_name_str(n);
+      size_t space = std::string_view::npos;
+      if (name.starts_with("<")) space = name.find(' ');
+      else if (name.starts_with("Detached <")) space = name.find(' ', 10);
+      if (name.starts_with("<") || name.starts_with("Detached <"))
+        cls[n] = add(space == std::string_view::npos ? std::string(name) : fmt::format("{}>", name.substr(0, space)));
+      else
+        cls[n] = s.node_name[n];
+    } else if (t == L.code) {
+      cls[n] = code_name;
+    } else if (t == L.closure) {
+      cls[n] = function_name;
+    } else if (t == L.regexp) {
+      cls[n] = regexp_name;
+    } else {
+      cls[n] = type_names[static_cast<size_t>(t)];
+    }
+  }
+
+  // Interface inference over plain objects.
+  auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
+  std::vector<Definition> candidates;
+  std::unordered_map<std::string, uint32_t> by_name;
+  uint64_t plain_objects = 0;
+  std::string name;
+  std::vector<std::string_view> props;
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    if (!is_plain(n)) continue;
+    ++plain_objects;
+    name.assign(1, '{');
+    size_t name_units = 1;
+    props.clear();
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+      if (s.edge_type[e] != L.property) continue;
+      std::string_view prop = s.strings[s.edge_name[e]];
+      if (prop == "__proto__") continue;
+      std::string formatted = FormatPropertyName(prop);
+      size_t units = Utf16Length(formatted);
+      if (name_units > kMinInterfacePropertyCount && name_units + units > kMaxInterfaceNameLength) break;
+      if (name_units != 1) name += ", ", name_units += 2;
+      name += formatted;
+      name_units += units;
+      props.push_back(prop);
+    }
+    if (props.empty()) continue;
+    name.push_back('}');
+    auto [it, inserted] = by_name.emplace(name, static_cast<uint32_t>(candidates.size()));
+    if (inserted) candidates.push_back({name, props, 0});
+    ++candidates[it->second].count;
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Definition& a, const Definition& b) { return a.count > b.count; });
+  const double min_count = std::max(kMinObjectsPerInterface, static_cast<double>(plain_objects) / kMinObjectProportion);
+  size_t kept = 0;
+  while (kept < candidates.size() && candidates[kept].count >= min_count) ++kept;
+  candidates.resize(kept);
+  if (candidates.empty()) return cls;
+
+  auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
+  std::vector<TrieNode> trie(1);
+  for (size_t d = 0; d < candidates.size(); ++d) {
+    std::vector<std::string_view> sorted = candidates[d].properties;
+    std::sort(sorted.begin(), sorted.end(), js_less);
+    uint32_t at = 0;
+    for (std::string_view p : sorted) {
+      auto found = trie[at].next.find(p);
+      uint32_t child;
+      if (found == trie[at].next.end()) {
+        child = static_cast<uint32_t>(trie.size());
+        trie.emplace_back();
+        trie[at].next.emplace(p, child);
+        if (!trie[at].has_next || Utf16Less(trie[at].greatest_next, p)) {
+          trie[at].greatest_next = p;
+          trie[at].has_next = true;
+        }
+      } else {
+        child = found->second;
+      }
+      at = child;
+    }
+    if (trie[at].match < 0) trie[at].match = static_cast<int>(d);
+  }
+  std::vector<size_t> definition_props(candidates.size());
+  for (size_t d = 0; d < candidates.size(); ++d) definition_props[d] = candidates[d].properties.size();
+  std::vector<uint32_t> definition_class(candidates.size(), UINT32_MAX);
+
+  // better(a, b): more properties wins, then the earlier (more common) one.
+  auto better = [&](int a, int b) {
+    if (b < 0) return a;
+    if (a < 0) return b;
+    if (definition_props[a] != definition_props[b]) return definition_props[a] > definition_props[b] ? a : b;
+    return std::min(a, b);
+  };
+  std::vector<uint32_t> states, snapshot_states;
+  std::vector<uint8_t> in_states(trie.size(), 0);
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    if (!is_plain(n)) continue;
+    props.clear();
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+      if (s.edge_type[e] == L.property) props.push_back(s.strings[s.edge_name[e]]);
+    std::sort(props.begin(), props.end(), js_less);
+    for (uint32_t st : states) in_states[st] = 0;
+    states.assign(1, 0);
+    in_states[0] = 1;
+    int match = trie[0].match;
+    for (std::string_view p : props) {
+      snapshot_states = states;
+      for (uint32_t st : snapshot_states) {
+        const TrieNode& node = trie[st];
+        if (!node.has_next || !Utf16Less(p, node.greatest_next)) {
+          // No further transition is possible from this state.
+          if (in_states[st]) {
+            in_states[st] = 0;
+            states.erase(std::find(states.begin(), states.end(), st));
+          }
+        }
+        auto next = node.next.find(p);
+        if (next != node.next.end()) {
+          if (!in_states[next->second]) {
+            in_states[next->second] = 1;
+            states.push_back(next->second);
+          }
+          match = better(match, trie[next->second].match);
+        }
+      }
+    }
+    if (match >= 0) {
+      if (definition_class[match] == UINT32_MAX) definition_class[match] = add(candidates[match].name);
+      cls[n] = definition_class[match];
+    }
+  }
+  for (uint32_t st : states) in_states[st] = 0;
+  return cls;
+}
+
+}  // namespace oomkit::heap

@@ -1,0 +1,34 @@
+// Class names as DevTools' Summary groups objects.
+//
+//   hidden -> "(system)", code -> "(compiled code)", closure -> "Function",
+//   regexp -> "RegExp", object/native -> the node name ("<div id=a>" -> "<div>"),
+//   other types -> "(<type>)", e.g. "(string)", "(array)", "(object shape)".
+// Plain objects (type object, name "Object") are then named after an inferred
+// "interface": the property lists (first properties, at most ~120 UTF-16
+// units, "__proto__" skipped) shared by at least 2 objects and at least 1 in
+// 1000 plain objects become definitions, most common first; each plain object
+// takes the definition with the most properties that it has all of (ties: the
+// more common one), e.g. "{id, name, email}". No match: "Object".
+// Property names are compared in UTF-16 code-unit order, as JavaScript sorts.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/pod_array.h"
+#include "heap/snapshot.h"
+
+namespace oomkit::heap {
+
+// Returns the class-name string index of every node (4 B/node); adds the
+// invented names to s->strings.
+PodArray<uint32_t> ComputeClassNames(Snapshot* s);
+
+// JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
+bool Utf16Less(std::string_view a, std::string_view b);
+// JavaScript's string .length (UTF-16 code units) of UTF-8 input.
+size_t Utf16Length(std::string_view s);
+// DevTools' formatPropertyName: names with , ' " { } are shown JSON-quoted.
+std::string FormatPropertyName(std::string_view name);
+
+}  // namespace oomkit::heap

@@ -1,0 +1,93 @@
+#include "heap/distances.h"
+
+#include <string>
+#include <unordered_set>
+
+#include "heap/shallow_sizes.h"
+#include "heap/weakmap_edges.h"
+
+namespace oomkit::heap {
+namespace {
+
+// JavaScript's parseInt(s, 10), for the non-negative values that matter here;
+// -1 stands for NaN.
+int64_t ParseIntJs(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  int64_t v = 0;
+  size_t start = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9' && v < (int64_t{1} << 40)) v = v * 10 + (s[i++] - '0');
+  if (i == start) return -1;
+  return negative ? -v : v;
+}
+
+}  // namespace
+
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics) {
+  const SnapshotLayout& L = s.layout;
+  const bool devtools = semantics == Semantics::kDevTools;
+  PodArray<int32_t> distance(s.node_count, kNoDistance);
+  PodArray<uint32_t> queue(s.node_count);
+  std::unordered_set<std::string> pending_ephemerons;
+
+  auto edge_name = [&](uint32_t e) -> std::string {
+    if (s.edge_has_string_name(e)) return std::string(s.strings[s.edge_name[e]]);
+    return std::to_string(s.edge_name[e]);
+  };
+  // DevTools' distance filter (JSHeapSnapshot.calculateDistances).
+  auto follow = [&](uint32_t from, uint32_t e) -> bool {
+    if (!devtools) return true;
+    int from_type = s.node_type[from];
+    if (from_type == L.hidden && s.node_name_str(from) == "system / NativeContext" &&
+        edge_name(e) == "sloppy_function_map")
+      return false;
+    if (from_type == L.array && s.node_name_str(from) == "(map descriptors)") {
+      int64_t index = ParseIntJs(edge_name(e));
+      if (index < 0) return true;  // NaN: neither comparison holds in JS
+      return index < 2 || index % 3 != 1;
+    }
+    if (s.edge_type[e] == L.internal) {
+      auto wm = ParseWeakMapEdgeName(s.strings[s.edge_name[e]]);
+      if (wm) {
+        std::string part(wm->duplicated_part);
+        if (!pending_ephemerons.erase(part)) {
+          pending_ephemerons.insert(std::move(part));
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  auto bfs = [&](size_t length) {
+    for (size_t head = 0; head < length; ++head) {
+      uint32_t n = queue[head];
+      int32_t d = distance[n] + 1;
+      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+        if (s.edge_type[e] == L.weak) continue;
+        uint32_t to = s.edge_to[e];
+        if (distance[to] != kNoDistance) continue;
+        if (!follow(n, e)) continue;
+        distance[to] = d;
+        queue[length++] = to;
+      }
+    }
+  };
+
+  size_t length = 0;
+  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e) {
+    uint32_t to = s.edge_to[e];
+    if (IsUserRoot(s, to)) {
+      distance[to] = 1;
+      queue[length++] = to;
+    }
+  }
+  bfs(length);
+  distance[s.root] = length > 0 ? kBaseSystemDistance : 0;
+  queue[0] = s.root;
+  bfs(1);
+  return distance;
+}
+
+}  // namespace oomkit::heap

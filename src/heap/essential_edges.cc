@@ -1,0 +1,94 @@
+#include "heap/essential_edges.h"
+
+#include <vector>
+
+#include "common/parallel.h"
+#include "heap/weakmap_edges.h"
+
+namespace oomkit::heap {
+
+WeakMapNames::WeakMapNames(const Snapshot& s) : s_(s), kind_(s.strings.size(), 0) {}
+
+void WeakMapNames::Prepare(int threads) {
+  const SnapshotLayout& L = s_.layout;
+  if (L.internal < 0) return;
+  // Mark the strings used by internal edges, then parse each once.
+  PodArray<uint8_t> used(s_.strings.size(), 0);
+  for (uint64_t e = 0; e < s_.edge_count; ++e)
+    if (s_.edge_type[e] == L.internal && s_.edge_name[e] < used.size()) used[s_.edge_name[e]] = 1;
+  const size_t n = used.size();
+  const size_t slices = static_cast<size_t>(threads) * 4;
+  ParallelFor(slices, threads, [&](size_t t) {
+    for (size_t i = t * n / slices; i < (t + 1) * n / slices; ++i)
+      if (used[i] && ParseWeakMapEdgeName(s_.strings[static_cast<uint32_t>(i)])) kind_[i] = 1;
+  });
+}
+
+uint64_t WeakMapNames::TableId(uint32_t name) const {
+  return ParseWeakMapEdgeName(s_.strings[name])->table_id;
+}
+
+std::string_view WeakMapNames::DuplicatedPart(uint32_t name) const {
+  return ParseWeakMapEdgeName(s_.strings[name])->duplicated_part;
+}
+
+BitVector MarkPageOwned(const Snapshot& s) {
+  const SnapshotLayout& L = s.layout;
+  BitVector page(s.node_count);
+  std::vector<uint32_t> stack;
+  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e) {
+    uint32_t to = s.edge_to[e];
+    int t = s.edge_type[e];
+    if (t == L.element) {
+      if (!(s.node_type[to] == L.synthetic && s.node_name_str(to) == "(Document DOM trees)")) continue;
+    } else if (t != L.shortcut) {
+      continue;
+    }
+    stack.push_back(to);
+    page.Set(to);
+  }
+  while (!stack.empty()) {
+    uint32_t n = stack.back();
+    stack.pop_back();
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+      uint32_t to = s.edge_to[e];
+      if (page.Get(to) || s.edge_type[e] == L.weak) continue;
+      page.Set(to);
+      stack.push_back(to);
+    }
+  }
+  return page;
+}
+
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, int threads) {
+  const SnapshotLayout& L = s.layout;
+  BitVector essential(s.edge_count);
+  if (semantics == Semantics::kRaw) {
+    for (uint32_t n = 0; n < s.node_count; ++n)
+      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+        if (s.edge_type[e] != L.weak && s.edge_to[e] != n) essential.Set(e);
+    return essential;
+  }
+  WeakMapNames weakmaps(s);
+  weakmaps.Prepare(threads);
+  BitVector page = MarkPageOwned(s);
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+      int t = s.edge_type[e];
+      if (t == L.internal && weakmaps.IsWeakMapEdge(s.edge_name[e]) &&
+          weakmaps.TableId(s.edge_name[e]) == s.node_id[n])
+        continue;  // the table's half of a WeakMap entry
+      if (t == L.weak) continue;
+      uint32_t to = s.edge_to[e];
+      if (to == n) continue;
+      if (n != s.root) {
+        if (t == L.shortcut) continue;
+        if (page.Get(to) && !page.Get(n)) continue;
+      }
+      essential.Set(e);
+    }
+  }
+  return essential;
+}
+
+}  // namespace oomkit::heap

@@ -1,0 +1,22 @@
+// DevTools' shallow-size re-attribution: a V8-internal `array` or `hidden`
+// node (or a `system / ExternalStringData`) that is reachable, through other
+// such nodes, from exactly one ordinary node is "owned" by it: its self size
+// moves to the owner. This is why DevTools shows a JS Array's backing store in
+// the Array's own Shallow size. Skipped when the snapshot has no user roots
+// (taken with exposeInternals): then sizes stay as V8 wrote them.
+#pragma once
+
+#include "common/pod_array.h"
+#include "heap/snapshot.h"
+
+namespace oomkit::heap {
+
+// True when the root has a child that DevTools counts as a user root: a
+// non-synthetic node, or the synthetic "(Document DOM trees)".
+bool HasUserRoots(const Snapshot& s);
+bool IsUserRoot(const Snapshot& s, uint32_t node);
+
+// Returns the self sizes after re-attribution (4 B/node).
+PodArray<uint32_t> ReattributeShallowSizes(const Snapshot& s);
+
+}  // namespace oomkit::heap

@@ -1,0 +1,903 @@
+#include "heap/snapshot_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "common/parallel.h"
+
+namespace oomkit::heap {
+namespace {
+
+using nlohmann::json;
+
+// [begin, end) of an array's contents: begin is just after '[', end is at ']'.
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+  bool present = false;
+};
+
+bool IsWs(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string Quote(std::string_view s) { return fmt::format("\"{}\"", s); }
+
+std::string Describe(const char* p, size_t n, size_t pos) {
+  if (pos >= n) return "the end of the file";
+  unsigned char c = static_cast<unsigned char>(p[pos]);
+  if (c >= 0x20 && c < 0x7f) return fmt::format("'{}'", static_cast<char>(c));
+  return fmt::format("byte 0x{:02x}", c);
+}
+
+// ---------------------------------------------------------------- top level
+
+// What the top-level walk found. Sections are parsed after the walk because
+// the arrays can come before the header that describes them.
+struct Sections {
+  Span header;  // [begin, end) of the whole "snapshot" object, braces included
+  Span nodes, edges, locations, samples, trace_function_infos;
+  bool strings_seen = false;
+  bool strings_complete = false;
+  // Where the file ended early, and inside what.
+  std::optional<size_t> cut_at;
+  std::string cut_in;
+};
+
+class TopLevelWalker {
+ public:
+  TopLevelWalker(const char* p, size_t n, StringTable* strings, const Progress& progress)
+      : p_(p), n_(n), strings_(strings), progress_(progress) {}
+
+  Status Walk(Sections* out) {
+    size_t pos = SkipWs(0);
+    if (n_ == 0) return Status::Error("byte 0: the file is empty (expected a heap snapshot, '{')");
+    if (pos >= n_) return Status::Error(fmt::format("byte {}: the file holds only white space", pos));
+    if (p_[pos] != '{')
+      return Status::Error(fmt::format("byte {}: expected '{{' (a heap snapshot is one JSON object), found {}",
+                                       pos, Describe(p_, n_, pos)));
+    ++pos;
+    bool first = true;
+    while (true) {
+      pos = SkipWs(pos);
+      if (pos >= n_) return Cut(out, pos, "the top-level object");
+      if (p_[pos] == '}') return Status();
+      if (!first) {
+        if (p_[pos] != ',')
+          return Status::Error(fmt::format("byte {}: expected ',' or '}}' between top-level sections, found {}",
+                                           pos, Describe(p_, n_, pos)));
+        pos = SkipWs(pos + 1);
+        if (pos >= n_) return Cut(out, pos, "the top-level object");
+      }
+      first = false;
+      if (p_[pos] != '"')
+        return Status::Error(fmt::format("byte {}: expected a section name in quotes, found {}", pos,
+                                         Describe(p_, n_, pos)));
+      size_t key_begin = pos + 1;
+      size_t key_end = FindStringEnd(key_begin);
+      if (key_end >= n_) return Cut(out, n_, "a section name");
+      std::string_view key(p_ + key_begin, key_end - key_begin);
+      pos = SkipWs(key_end + 1);
+      if (pos >= n_) return Cut(out, pos, key);
+      if (p_[pos] != ':')
+        return Status::Error(fmt::format("byte {}: expected ':' after {}, found {}", pos, Quote(key),
+                                         Describe(p_, n_, pos)));
+      pos = SkipWs(pos + 1);
+      if (pos >= n_) return Cut(out, pos, key);
+
+      if (key == "snapshot") {
+        size_t end = 0;
+        Status s = SkipValue(pos, &end);
+        if (!s.ok()) return s;
+        if (end > n_) return Cut(out, n_, key);
+        out->header = {pos, end, true};
+        pos = end;
+      } else if (Span* span = NumberArray(out, key)) {
+        if (p_[pos] != '[')
+          return Status::Error(fmt::format("byte {}: expected '[' to open {}, found {}", pos, Quote(key),
+                                           Describe(p_, n_, pos)));
+        const void* close = std::memchr(p_ + pos + 1, ']', n_ - pos - 1);
+        if (!close) return Cut(out, n_, key);
+        size_t end = static_cast<const char*>(close) - p_;
+        *span = {pos + 1, end, true};
+        pos = end + 1;
+        progress_("reading", pos, n_);
+      } else if (key == "strings") {
+        out->strings_seen = true;
+        size_t end = 0;
+        bool cut = false;
+        Status s = ParseStrings(pos, &end, &cut);
+        if (!s.ok()) return s;
+        if (cut) return Cut(out, n_, key);
+        out->strings_complete = true;
+        pos = end;
+      } else {
+        // Unknown or not needed here (trace_tree, future sections): skip it.
+        size_t end = 0;
+        Status s = SkipValue(pos, &end);
+        if (!s.ok()) return s;
+        if (end > n_) return Cut(out, n_, key);
+        pos = end;
+      }
+    }
+  }
+
+ private:
+  static Span* NumberArray(Sections* out, std::string_view key) {
+    if (key == "nodes") return &out->nodes;
+    if (key == "edges") return &out->edges;
+    if (key == "locations") return &out->locations;
+    if (key == "samples") return &out->samples;
+    if (key == "trace_function_infos") return &out->trace_function_infos;
+    return nullptr;
+  }
+
+  Status Cut(Sections* out, size_t pos, std::string_view where) {
+    out->cut_at = pos;
+    out->cut_in = std::string(where);
+    return Status();
+  }
+
+  size_t SkipWs(size_t pos) const {
+    while (pos < n_ && IsWs(p_[pos])) ++pos;
+    return pos;
+  }
+
+  // pos is just after an opening quote; returns the position of the closing
+  // quote, or n_ when the file ends first.
+  size_t FindStringEnd(size_t pos) const {
+    while (pos < n_) {
+      const void* q = std::memchr(p_ + pos, '"', n_ - pos);
+      if (!q) return n_;
+      size_t at = static_cast<const char*>(q) - p_;
+      size_t slashes = 0;
+      while (at - slashes > pos && p_[at - slashes - 1] == '\\') ++slashes;
+      if (slashes % 2 == 0) return at;
+      pos = at + 1;
+    }
+    return n_;
+  }
+
+  // Skips one JSON value of any kind; *end is just past it, or > n_ when the
+  // file ends inside it.
+  Status SkipValue(size_t pos, size_t* end) const {
+    int depth = 0;
+    while (true) {
+      pos = SkipWs(pos);
+      if (pos >= n_) {
+        *end = n_ + 1;
+        return Status();
+      }
+      char c = p_[pos];
+      if (c == '{' || c == '[') {
+        ++depth;
+        ++pos;
+        continue;
+      }
+      if (c == '}' || c == ']') {
+        if (depth == 0)
+          return Status::Error(fmt::format("byte {}: expected a value, found {}", pos, Describe(p_, n_, pos)));
+        --depth;
+        ++pos;
+      } else if (c == '"') {
+        size_t close = FindStringEnd(pos + 1);
+        if (close >= n_) {
+          *end = n_ + 1;
+          return Status();
+        }
+        pos = close + 1;
+      } else if (c == ',' || c == ':') {
+        if (depth == 0)
+          return Status::Error(fmt::format("byte {}: expected a value, found {}", pos, Describe(p_, n_, pos)));
+        ++pos;
+        continue;
+      } else if ((c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n') {
+        while (pos < n_ && !IsWs(p_[pos]) && p_[pos] != ',' && p_[pos] != ']' && p_[pos] != '}') ++pos;
+        if (pos >= n_) {
+          *end = n_ + 1;
+          return Status();
+        }
+      } else {
+        return Status::Error(fmt::format("byte {}: expected a JSON value, found {}", pos, Describe(p_, n_, pos)));
+      }
+      if (depth == 0) {
+        *end = pos;
+        return Status();
+      }
+    }
+  }
+
+  // Parses the "strings" array into strings_. *cut is set when the file ends
+  // inside it; the strings read whole so far are kept.
+  Status ParseStrings(size_t pos, size_t* end, bool* cut) {
+    if (p_[pos] != '[')
+      return Status::Error(fmt::format("byte {}: expected '[' to open \"strings\", found {}", pos,
+                                       Describe(p_, n_, pos)));
+    strings_->Reserve(std::min<size_t>(n_ - pos, size_t{1} << 33));
+    ++pos;
+    pos = SkipWs(pos);
+    if (pos < n_ && p_[pos] == ']') {
+      *end = pos + 1;
+      return Status();
+    }
+    size_t next_report = pos + (64 << 20);
+    while (true) {
+      pos = SkipWs(pos);
+      if (pos >= n_) return *cut = true, Status();
+      if (p_[pos] != '"')
+        return Status::Error(fmt::format("byte {}: expected a string in \"strings\", found {}", pos,
+                                         Describe(p_, n_, pos)));
+      size_t mark = strings_->arena().size();
+      Status s = ParseString(pos + 1, &pos, cut);
+      if (!s.ok()) return s;
+      if (*cut) {
+        strings_->arena().resize(mark);
+        return Status();
+      }
+      strings_->Close();
+      pos = SkipWs(pos);
+      if (pos >= n_) return *cut = true, Status();
+      if (p_[pos] == ']') {
+        *end = pos + 1;
+        return Status();
+      }
+      if (p_[pos] != ',')
+        return Status::Error(fmt::format("byte {}: expected ',' or ']' in \"strings\", found {}", pos,
+                                         Describe(p_, n_, pos)));
+      ++pos;
+      if (pos > next_report) {
+        progress_("reading strings", pos, n_);
+        next_report = pos + (64 << 20);
+      }
+    }
+  }
+
+  static int Hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // Reads \uXXXX at pos (pointing at the backslash); -1 when malformed.
+  long ReadU16(size_t pos) const {
+    if (pos + 6 > n_ || p_[pos] != '\\' || p_[pos + 1] != 'u') return -1;
+    long v = 0;
+    for (size_t i = pos + 2; i < pos + 6; ++i) {
+      int h = Hex(p_[i]);
+      if (h < 0) return -1;
+      v = v * 16 + h;
+    }
+    return v;
+  }
+
+  static void AppendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  // Length of the valid UTF-8 sequence starting at pos, 0 if invalid.
+  size_t Utf8Length(size_t pos) const {
+    auto b = [&](size_t i) { return i < n_ ? static_cast<unsigned char>(p_[i]) : 0u; };
+    unsigned c = b(pos);
+    auto cont = [&](size_t i) { return (b(i) & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) return cont(pos + 1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+      unsigned c1 = b(pos + 1);
+      if (c == 0xE0 && c1 < 0xA0) return 0;
+      if (c == 0xED && c1 > 0x9F) return 0;  // UTF-16 surrogates are not UTF-8
+      return cont(pos + 1) && cont(pos + 2) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+      unsigned c1 = b(pos + 1);
+      if (c == 0xF0 && c1 < 0x90) return 0;
+      if (c == 0xF4 && c1 > 0x8F) return 0;
+      return cont(pos + 1) && cont(pos + 2) && cont(pos + 3) ? 4 : 0;
+    }
+    return 0;
+  }
+
+  // pos is just after the opening quote; appends the unescaped UTF-8 to the
+  // arena and leaves *after just past the closing quote.
+  Status ParseString(size_t pos, size_t* after, bool* cut) {
+    std::string& out = strings_->arena();
+    while (true) {
+      size_t run = pos;
+      while (pos < n_) {
+        unsigned char c = static_cast<unsigned char>(p_[pos]);
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
+        ++pos;
+      }
+      out.append(p_ + run, pos - run);
+      if (pos >= n_) return *cut = true, Status();
+      unsigned char c = static_cast<unsigned char>(p_[pos]);
+      if (c == '"') {
+        *after = pos + 1;
+        return Status();
+      }
+      if (c < 0x20)
+        return Status::Error(
+            fmt::format("byte {}: control character 0x{:02x} inside a string (JSON needs it escaped)", pos, c));
+      if (c >= 0x80) {
+        size_t len = Utf8Length(pos);
+        if (len == 0) {
+          if (pos + 4 >= n_) return *cut = true, Status();  // a sequence cut by the end of the file
+          return Status::Error(fmt::format("byte {}: invalid UTF-8 byte 0x{:02x} inside a string", pos, c));
+        }
+        out.append(p_ + pos, len);
+        pos += len;
+        continue;
+      }
+      // A backslash escape.
+      if (pos + 1 >= n_) return *cut = true, Status();
+      char e = p_[pos + 1];
+      switch (e) {
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case '/': out.push_back('/'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
+        case 'u': {
+          if (pos + 6 > n_) return *cut = true, Status();
+          long u = ReadU16(pos);
+          if (u < 0)
+            return Status::Error(fmt::format("byte {}: expected four hex digits after \\u in a string", pos));
+          uint32_t cp = static_cast<uint32_t>(u);
+          if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return Status::Error(
+                fmt::format("byte {}: unpaired UTF-16 low surrogate \\u{:04X} in a string", pos, cp));
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (pos + 12 > n_) return *cut = true, Status();
+            long low = ReadU16(pos + 6);
+            if (low < 0xDC00 || low > 0xDFFF)
+              return Status::Error(fmt::format(
+                  "byte {}: UTF-16 high surrogate \\u{:04X} not followed by a low surrogate", pos, cp));
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (static_cast<uint32_t>(low) - 0xDC00);
+            pos += 6;
+          }
+          AppendUtf8(out, cp);
+          pos += 6;
+          continue;
+        }
+        default:
+          return Status::Error(fmt::format("byte {}: unknown escape \\{} in a string", pos, Describe(p_, n_, pos + 1)));
+      }
+      pos += 2;
+    }
+  }
+
+  const char* p_;
+  size_t n_;
+  StringTable* strings_;
+  const Progress& progress_;
+};
+
+// ---------------------------------------------------------------- header
+
+Result<std::vector<std::string>> StringList(const json& j, const char* what) {
+  if (!j.is_array()) return Status::Error(fmt::format("{} is not a list", what));
+  std::vector<std::string> out;
+  for (const auto& v : j) {
+    if (!v.is_string()) return Status::Error(fmt::format("{} holds a non-string entry", what));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+int IndexOf(const std::vector<std::string>& list, std::string_view name) {
+  auto it = std::find(list.begin(), list.end(), name);
+  return it == list.end() ? -1 : static_cast<int>(it - list.begin());
+}
+
+Status ParseHeader(const char* p, const Span& span, Snapshot* snap) {
+  json header;
+  try {
+    header = json::parse(p + span.begin, p + span.end);
+  } catch (const json::parse_error& e) {
+    return Status::Error(fmt::format("byte {}: the \"snapshot\" header is not valid JSON ({})",
+                                     span.begin + (e.byte > 0 ? e.byte - 1 : 0), e.what()));
+  }
+  auto bad = [&](const std::string& what) {
+    return Status::Error(fmt::format("byte {}: bad \"snapshot\" header: {}", span.begin, what));
+  };
+  if (!header.is_object() || !header.contains("meta") || !header["meta"].is_object())
+    return bad("no \"meta\" object describing the arrays");
+  const json& meta = header["meta"];
+  SnapshotLayout& L = snap->layout;
+  auto list = [&](const char* key, std::vector<std::string>* out, bool required) -> Status {
+    if (!meta.contains(key)) return required ? bad(fmt::format("meta has no \"{}\"", key)) : Status();
+    auto r = StringList(meta[key], key);
+    if (!r.ok()) return bad(r.error());
+    *out = r.take();
+    return Status();
+  };
+  for (auto [key, out, required] :
+       {std::tuple{"node_fields", &L.node_fields, true}, std::tuple{"edge_fields", &L.edge_fields, true},
+        std::tuple{"location_fields", &L.location_fields, false},
+        std::tuple{"trace_function_info_fields", &L.trace_function_info_fields, false},
+        std::tuple{"trace_node_fields", &L.trace_node_fields, false},
+        std::tuple{"sample_fields", &L.sample_fields, false}}) {
+    Status s = list(key, out, required);
+    if (!s.ok()) return s;
+  }
+  for (const char* f : {"type", "name", "id", "self_size", "edge_count"})
+    if (IndexOf(L.node_fields, f) < 0) return bad(fmt::format("meta.node_fields has no \"{}\"", f));
+  for (const char* f : {"type", "name_or_index", "to_node"})
+    if (IndexOf(L.edge_fields, f) < 0) return bad(fmt::format("meta.edge_fields has no \"{}\"", f));
+  auto type_enum = [&](const char* key, const std::vector<std::string>& fields,
+                       std::vector<std::string>* out) -> Status {
+    if (!meta.contains(key) || !meta[key].is_array()) return bad(fmt::format("meta has no \"{}\" list", key));
+    size_t at = static_cast<size_t>(IndexOf(fields, "type"));
+    if (at >= meta[key].size()) return bad(fmt::format("meta.{} has no entry for \"type\"", key));
+    auto r = StringList(meta[key][at], key);
+    if (!r.ok()) return bad(fmt::format("meta.{}: the \"type\" entry is not a list of names", key));
+    *out = r.take();
+    if (out->empty() || out->size() > 255) return bad(fmt::format("meta.{} lists {} types", key, out->size()));
+    return Status();
+  };
+  Status s = type_enum("node_types", L.node_fields, &L.node_types);
+  if (!s.ok()) return s;
+  s = type_enum("edge_types", L.edge_fields, &L.edge_types);
+  if (!s.ok()) return s;
+
+  const auto& nt = L.node_types;
+  L.hidden = IndexOf(nt, "hidden");
+  L.array = IndexOf(nt, "array");
+  L.string = IndexOf(nt, "string");
+  L.object = IndexOf(nt, "object");
+  L.code = IndexOf(nt, "code");
+  L.closure = IndexOf(nt, "closure");
+  L.regexp = IndexOf(nt, "regexp");
+  L.number = IndexOf(nt, "number");
+  L.native = IndexOf(nt, "native");
+  L.synthetic = IndexOf(nt, "synthetic");
+  L.cons_string = IndexOf(nt, "concatenated string");
+  L.sliced_string = IndexOf(nt, "sliced string");
+  L.symbol = IndexOf(nt, "symbol");
+  L.bigint = IndexOf(nt, "bigint");
+  L.object_shape = IndexOf(nt, "object shape");
+  const auto& et = L.edge_types;
+  L.context = IndexOf(et, "context");
+  L.element = IndexOf(et, "element");
+  L.property = IndexOf(et, "property");
+  L.internal = IndexOf(et, "internal");
+  L.hidden_edge = IndexOf(et, "hidden");
+  L.shortcut = IndexOf(et, "shortcut");
+  L.weak = IndexOf(et, "weak");
+
+  auto count = [&](const char* key, uint64_t* out, bool required) -> Status {
+    if (!header.contains(key)) return required ? bad(fmt::format("no \"{}\"", key)) : Status();
+    const json& v = header[key];
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0))
+      return bad(fmt::format("\"{}\" is not a count", key));
+    *out = v.get<uint64_t>();
+    return Status();
+  };
+  s = count("node_count", &snap->header_node_count, true);
+  if (!s.ok()) return s;
+  s = count("edge_count", &snap->header_edge_count, true);
+  if (!s.ok()) return s;
+  s = count("trace_function_count", &snap->trace_function_count, false);
+  if (!s.ok()) return s;
+  snap->has_extra_native_bytes = header.contains("extra_native_bytes");
+  s = count("extra_native_bytes", &snap->extra_native_bytes, false);
+  if (!s.ok()) return s;
+  uint64_t root_index = 0;
+  s = count("root_index", &root_index, false);
+  if (!s.ok()) return s;
+  if (root_index % L.node_fields.size() != 0) return bad("\"root_index\" is not the start of a node");
+  if (root_index / L.node_fields.size() > UINT32_MAX) return bad("\"root_index\" is out of range");
+  snap->root = static_cast<uint32_t>(root_index / L.node_fields.size());
+  return Status();
+}
+
+// ---------------------------------------------------------------- number arrays
+
+// A chunk of an array's contents that starts on a value boundary.
+struct Chunk {
+  size_t begin, end;
+  uint64_t first_value;  // index of the first value in the whole array
+};
+
+// Splits span into chunks of about chunk_bytes, each ending just after a
+// comma (the last one at ']'), and numbers their values by counting commas.
+std::vector<Chunk> SplitArray(const char* p, const Span& span, int threads, uint64_t* values) {
+  constexpr size_t kChunk = 8 << 20;
+  std::vector<Chunk> chunks;
+  size_t pos = span.begin;
+  while (pos < span.end) {
+    size_t target = pos + kChunk;
+    size_t end = span.end;
+    if (target < span.end) {
+      const void* comma = std::memchr(p + target, ',', span.end - target);
+      if (comma) end = static_cast<const char*>(comma) - p + 1;
+    }
+    chunks.push_back({pos, end, 0});
+    pos = end;
+  }
+  std::vector<uint64_t> commas(chunks.size());
+  ParallelFor(chunks.size(), threads, [&](size_t i) {
+    commas[i] = static_cast<uint64_t>(std::count(p + chunks[i].begin, p + chunks[i].end, ','));
+  });
+  uint64_t total = 0;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    chunks[i].first_value = total;
+    total += commas[i];
+  }
+  // n values have n-1 commas, unless the array is empty.
+  bool empty = std::all_of(p + span.begin, p + std::min(span.end, span.begin + 64), IsWs) &&
+               std::all_of(p + span.begin, p + span.end, IsWs);
+  *values = empty ? 0 : total + 1;
+  return chunks;
+}
+
+// Parses one chunk, feeding each value to cursor.Put(); returns the error of
+// this chunk (with its byte offset) or an empty string.
+template <typename Cursor>
+std::string ParseChunk(const char* p, const Chunk& chunk, bool last, const char* section, Cursor cursor) {
+  size_t pos = chunk.begin;
+  const size_t end = chunk.end;
+  while (true) {
+    while (pos < end && IsWs(p[pos])) ++pos;
+    if (pos >= end || static_cast<unsigned>(p[pos] - '0') > 9) {
+      return fmt::format("byte {}: expected a number in \"{}\", found {}", pos, section,
+                         pos >= end && last ? std::string("']'") : Describe(p, end, pos));
+    }
+    uint64_t v = 0;
+    size_t start = pos;
+    while (pos < end && static_cast<unsigned>(p[pos] - '0') <= 9) v = v * 10 + static_cast<unsigned>(p[pos++] - '0');
+    if (pos - start > 19) return fmt::format("byte {}: number too long in \"{}\"", start, section);
+    if (!cursor.Put(v)) return fmt::format("byte {}: {} in \"{}\"", start, cursor.error, section);
+    while (pos < end && IsWs(p[pos])) ++pos;
+    if (pos >= end) {
+      if (last) return {};
+      return fmt::format("byte {}: expected ',' in \"{}\"", pos, section);
+    }
+    if (p[pos] != ',')
+      return fmt::format("byte {}: expected ',' or ']' in \"{}\", found {}", pos, section, Describe(p, end, pos));
+    ++pos;
+    if (pos == end && !last) return {};
+  }
+}
+
+template <typename MakeCursor>
+Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char* section, int threads,
+                  const Progress& progress, MakeCursor make_cursor) {
+  const char* p = input.bytes().data();
+  std::vector<std::string> errors(chunks.size());
+  std::atomic<size_t> done{0};
+  ParallelFor(chunks.size(), threads, [&](size_t i) {
+    errors[i] = ParseChunk(p, chunks[i], i + 1 == chunks.size(), section, make_cursor(chunks[i].first_value));
+    input.Release(chunks[i].begin, chunks[i].end);
+    progress(section, done.fetch_add(1) + 1, chunks.size());
+  });
+  for (auto& e : errors)
+    if (!e.empty()) return Status::Error(e);
+  return Status();
+}
+
+enum class Field : uint8_t { kIgnore, kType, kName, kId, kSelfSize, kEdgeCount, kDetachedness, kTraceNodeId, kTo };
+
+struct NodeCursor {
+  Snapshot* s;
+  const Field* kinds;
+  uint32_t fields;
+  uint32_t types;
+  uint64_t node;
+  uint32_t field;
+  const char* error = nullptr;
+
+  bool Put(uint64_t v) {
+    if (v > UINT32_MAX) return error = "value does not fit in 32 bits", false;
+    uint32_t u = static_cast<uint32_t>(v);
+    switch (kinds[field]) {
+      case Field::kType:
+        if (u >= types) return error = "node type index past the end of meta.node_types", false;
+        s->node_type[node] = static_cast<uint8_t>(u);
+        break;
+      case Field::kName: s->node_name[node] = u; break;
+      case Field::kId: s->node_id[node] = u; break;
+      case Field::kSelfSize: s->node_self_size[node] = u; break;
+      case Field::kEdgeCount: s->first_edge[node] = u; break;
+      case Field::kDetachedness:
+        if (u > 3) return error = "detachedness is not 0, 1 or 2", false;
+        s->node_detachedness[node] = static_cast<uint8_t>(u);
+        break;
+      case Field::kTraceNodeId: s->node_trace_id[node] = u; break;
+      default: break;
+    }
+    if (++field == fields) field = 0, ++node;
+    return true;
+  }
+};
+
+struct EdgeCursor {
+  Snapshot* s;
+  const Field* kinds;
+  uint32_t fields;
+  uint32_t types;
+  uint32_t node_fields;
+  uint64_t node_values;  // node_count * node_fields
+  uint64_t edge;
+  uint32_t field;
+  const char* error = nullptr;
+
+  bool Put(uint64_t v) {
+    switch (kinds[field]) {
+      case Field::kType:
+        if (v >= types) return error = "edge type index past the end of meta.edge_types", false;
+        s->edge_type[edge] = static_cast<uint8_t>(v);
+        break;
+      case Field::kName:
+        if (v > UINT32_MAX) return error = "name_or_index does not fit in 32 bits", false;
+        s->edge_name[edge] = static_cast<uint32_t>(v);
+        break;
+      case Field::kTo:
+        if (v % node_fields != 0) return error = "to_node is not a multiple of the node field count", false;
+        if (v >= node_values) return error = "to_node points past the last node", false;
+        s->edge_to[edge] = static_cast<uint32_t>(v / node_fields);
+        break;
+      default: break;
+    }
+    if (++field == fields) field = 0, ++edge;
+    return true;
+  }
+};
+
+struct VectorCursor {
+  uint32_t* out;
+  const char* error = nullptr;
+  bool Put(uint64_t v) {
+    if (v > UINT32_MAX) return error = "value does not fit in 32 bits", false;
+    *out++ = static_cast<uint32_t>(v);
+    return true;
+  }
+};
+
+Status ParseU32Vector(InputFile& input, const Span& span, const char* section, int threads,
+                      const Progress& progress, std::vector<uint32_t>* out) {
+  uint64_t values = 0;
+  auto chunks = SplitArray(input.bytes().data(), span, threads, &values);
+  out->resize(values);
+  if (values == 0) return Status();
+  return ParseArray(input, chunks, section, threads, progress,
+                    [&](uint64_t first) { return VectorCursor{out->data() + first}; });
+}
+
+// Byte offset of the value with this index in an array (for error messages
+// about values whose problem is only seen after parsing).
+size_t OffsetOfValue(const char* p, const Span& span, uint64_t index) {
+  size_t pos = span.begin;
+  for (uint64_t i = 0; i < index && pos < span.end; ++pos)
+    if (p[pos] == ',') ++i;
+  while (pos < span.end && IsWs(p[pos])) ++pos;
+  return pos;
+}
+
+}  // namespace
+
+Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
+  const int threads = options.threads > 0 ? options.threads : DefaultThreads();
+  const char* p = input.bytes().data();
+  const size_t n = input.bytes().size();
+  Snapshot snap;
+  Sections sec;
+  {
+    TopLevelWalker walker(p, n, &snap.strings, options.progress);
+    Status s = walker.Walk(&sec);
+    if (!s.ok()) return s;
+  }
+  std::string gz = input.gzip_truncation().empty() ? "" : " (" + input.gzip_truncation() + ")";
+  auto cut_error = [&](const std::string& extra) {
+    return Status::Error(fmt::format("byte {}: the file ends inside {}{}: it was cut short, as happens when "
+                                     "a process dies while writing its snapshot{}",
+                                     *sec.cut_at, Quote(sec.cut_in), gz, extra));
+  };
+  if (!sec.header.present) {
+    if (sec.cut_at) return cut_error(", before the \"snapshot\" header was read");
+    return Status::Error(fmt::format("byte {}: no \"snapshot\" header: this is not a V8 heap snapshot", n));
+  }
+  if (!sec.nodes.present || !sec.edges.present) {
+    if (sec.cut_at) return cut_error(", before the node and edge arrays were read whole");
+    return Status::Error(fmt::format("byte {}: no \"{}\" array: this is not a V8 heap snapshot", n,
+                                     sec.nodes.present ? "edges" : "nodes"));
+  }
+  if (sec.cut_at) {
+    if (!options.partial)
+      return cut_error("; --partial analyses the nodes and edges it holds and says what is missing");
+    snap.missing = fmt::format("the file ends at byte {} inside {}{}", *sec.cut_at, Quote(sec.cut_in), gz);
+  } else if (!sec.strings_seen) {
+    if (!options.partial)
+      return Status::Error(fmt::format("byte {}: no \"strings\" array (--partial analyses the file without it)", n));
+    snap.missing = "the file has no \"strings\" array";
+  }
+
+  Status s = ParseHeader(p, sec.header, &snap);
+  if (!s.ok()) return s;
+  SnapshotLayout& L = snap.layout;
+  const uint32_t nf = static_cast<uint32_t>(L.node_fields.size());
+  const uint32_t ef = static_cast<uint32_t>(L.edge_fields.size());
+
+  // Nodes.
+  std::vector<Field> node_kinds(nf, Field::kIgnore);
+  for (uint32_t i = 0; i < nf; ++i) {
+    const std::string& f = L.node_fields[i];
+    node_kinds[i] = f == "type"            ? Field::kType
+                    : f == "name"          ? Field::kName
+                    : f == "id"            ? Field::kId
+                    : f == "self_size"     ? Field::kSelfSize
+                    : f == "edge_count"    ? Field::kEdgeCount
+                    : f == "detachedness"  ? Field::kDetachedness
+                    : f == "trace_node_id" ? Field::kTraceNodeId
+                                           : Field::kIgnore;
+  }
+  uint64_t node_values = 0;
+  auto node_chunks = SplitArray(p, sec.nodes, threads, &node_values);
+  if (node_values % nf != 0)
+    return Status::Error(fmt::format("byte {}: \"nodes\" holds {} numbers, not a multiple of the {} node fields",
+                                     sec.nodes.end, node_values, nf));
+  uint64_t node_count = node_values / nf;
+  if (node_count != snap.header_node_count)
+    return Status::Error(fmt::format("byte {}: the header says node_count {} but \"nodes\" holds {} nodes",
+                                     sec.header.begin, snap.header_node_count, node_count));
+  if (node_count == 0) return Status::Error(fmt::format("byte {}: \"nodes\" is empty", sec.nodes.begin));
+  if (node_count >= UINT32_MAX) return Status::Error("more than 2^32 nodes are not supported");
+  if (snap.root >= node_count)
+    return Status::Error(fmt::format("byte {}: root_index points past the last node", sec.header.begin));
+  snap.node_count = static_cast<uint32_t>(node_count);
+  snap.node_type.Reset(node_count);
+  snap.node_name.Reset(node_count);
+  snap.node_id.Reset(node_count);
+  snap.node_self_size.Reset(node_count);
+  snap.first_edge.Reset(node_count + 1);
+  snap.node_detachedness.Reset(node_count, 0);
+  if (L.has_trace_node_id()) snap.node_trace_id.Reset(node_count);
+  s = ParseArray(input, node_chunks, "nodes", threads, options.progress, [&](uint64_t first) {
+    return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
+                      static_cast<uint32_t>(first % nf)};
+  });
+  if (!s.ok()) return s;
+
+  // Edges.
+  std::vector<Field> edge_kinds(ef, Field::kIgnore);
+  for (uint32_t i = 0; i < ef; ++i) {
+    const std::string& f = L.edge_fields[i];
+    edge_kinds[i] = f == "type" ? Field::kType : f == "name_or_index" ? Field::kName : f == "to_node" ? Field::kTo
+                                                                                                        : Field::kIgnore;
+  }
+  uint64_t edge_values = 0;
+  auto edge_chunks = SplitArray(p, sec.edges, threads, &edge_values);
+  if (edge_values % ef != 0)
+    return Status::Error(fmt::format("byte {}: \"edges\" holds {} numbers, not a multiple of the {} edge fields",
+                                     sec.edges.end, edge_values, ef));
+  uint64_t edge_count = edge_values / ef;
+  if (edge_count != snap.header_edge_count)
+    return Status::Error(fmt::format("byte {}: the header says edge_count {} but \"edges\" holds {} edges",
+                                     sec.header.begin, snap.header_edge_count, edge_count));
+  if (edge_count >= UINT32_MAX) return Status::Error("more than 2^32 edges are not supported");
+  // Edge counts per node become offsets (first_edge holds the counts until now).
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < snap.node_count; ++i) {
+    uint64_t c = snap.first_edge[i];
+    snap.first_edge[i] = static_cast<uint32_t>(std::min<uint64_t>(sum, UINT32_MAX));
+    sum += c;
+  }
+  if (sum != edge_count)
+    return Status::Error(fmt::format("byte {}: the nodes' edge_count fields add up to {} edges but \"edges\" holds {}",
+                                     sec.nodes.begin, sum, edge_count));
+  snap.first_edge[snap.node_count] = static_cast<uint32_t>(edge_count);
+  snap.edge_count = edge_count;
+  snap.edge_type.Reset(edge_count);
+  snap.edge_name.Reset(edge_count);
+  snap.edge_to.Reset(edge_count);
+  s = ParseArray(input, edge_chunks, "edges", threads, options.progress, [&](uint64_t first) {
+    return EdgeCursor{&snap,          edge_kinds.data(),
+                      ef,             static_cast<uint32_t>(L.edge_types.size()),
+                      nf,             node_values,
+                      first / ef,     static_cast<uint32_t>(first % ef)};
+  });
+  if (!s.ok()) return s;
+
+  // Small optional sections.
+  if (sec.locations.present && !L.location_fields.empty()) {
+    std::vector<uint32_t> raw;
+    s = ParseU32Vector(input, sec.locations, "locations", threads, options.progress, &raw);
+    if (!s.ok()) return s;
+    size_t lf = L.location_fields.size();
+    int oi = IndexOf(L.location_fields, "object_index"), si = IndexOf(L.location_fields, "script_id"),
+        li = IndexOf(L.location_fields, "line"), ci = IndexOf(L.location_fields, "column");
+    if (oi < 0 || si < 0 || li < 0 || ci < 0)
+      return Status::Error(fmt::format("byte {}: meta.location_fields lacks object_index, script_id, line or column",
+                                       sec.header.begin));
+    if (raw.size() % lf != 0)
+      return Status::Error(fmt::format("byte {}: \"locations\" is not a whole number of tuples", sec.locations.end));
+    snap.locations.reserve(raw.size() / lf);
+    for (size_t i = 0; i < raw.size(); i += lf) {
+      uint32_t object_index = raw[i + oi];
+      // DevTools keys locations by node index without checking them; one
+      // that names no node start can never match, so it is dropped.
+      if (object_index % nf != 0 || object_index / nf >= snap.node_count) continue;
+      snap.locations.push_back({object_index / nf, raw[i + si], raw[i + li], raw[i + ci]});
+    }
+  }
+  if (sec.samples.present) {
+    s = ParseU32Vector(input, sec.samples, "samples", threads, options.progress, &snap.samples);
+    if (!s.ok()) return s;
+  }
+  if (sec.trace_function_infos.present) {
+    s = ParseU32Vector(input, sec.trace_function_infos, "trace_function_infos", threads, options.progress,
+                       &snap.trace_function_infos);
+    if (!s.ok()) return s;
+  }
+
+  // String references. With --partial, names past the strings that were read
+  // get placeholders; otherwise a reference out of range is an error.
+  uint32_t string_count = snap.strings.size();
+  std::vector<uint32_t> bad_node(static_cast<size_t>(threads), UINT32_MAX);
+  uint32_t max_ref = 0;
+  {
+    std::vector<uint32_t> max_per(static_cast<size_t>(threads), 0);
+    std::vector<uint64_t> bad_edge(static_cast<size_t>(threads), UINT64_MAX);
+    const uint64_t slice = (snap.node_count + threads - 1) / threads;
+    ParallelFor(static_cast<size_t>(threads), threads, [&](size_t t) {
+      uint64_t b = t * slice, e = std::min<uint64_t>(snap.node_count, b + slice);
+      uint32_t m = 0;
+      for (uint64_t i = b; i < e; ++i) {
+        m = std::max(m, snap.node_name[i]);
+        if (snap.node_name[i] >= string_count && bad_node[t] == UINT32_MAX) bad_node[t] = static_cast<uint32_t>(i);
+      }
+      for (uint64_t x = snap.first_edge[b]; x < snap.first_edge[e]; ++x) {
+        if (!snap.edge_has_string_name(x)) continue;
+        m = std::max(m, snap.edge_name[x]);
+        if (snap.edge_name[x] >= string_count && bad_edge[t] == UINT64_MAX) bad_edge[t] = x;
+      }
+      max_per[t] = m;
+    });
+    max_ref = *std::max_element(max_per.begin(), max_per.end());
+    if (max_ref >= string_count) {
+      if (snap.missing.empty()) {
+        for (int t = 0; t < threads; ++t) {
+          if (bad_node[t] != UINT32_MAX) {
+            uint64_t v = uint64_t{bad_node[t]} * nf + static_cast<uint64_t>(IndexOf(L.node_fields, "name"));
+            return Status::Error(fmt::format("byte {}: node name {} is past the end of \"strings\" ({} strings)",
+                                             OffsetOfValue(p, sec.nodes, v), snap.node_name[bad_node[t]],
+                                             string_count));
+          }
+          if (bad_edge[t] != UINT64_MAX) {
+            uint64_t v = bad_edge[t] * ef + static_cast<uint64_t>(IndexOf(L.edge_fields, "name_or_index"));
+            return Status::Error(fmt::format("byte {}: edge name {} is past the end of \"strings\" ({} strings)",
+                                             OffsetOfValue(p, sec.edges, v), snap.edge_name[bad_edge[t]],
+                                             string_count));
+          }
+        }
+      }
+      for (uint32_t i = string_count; i <= max_ref; ++i) snap.strings.Add(fmt::format("<missing string {}>", i));
+      snap.missing += fmt::format("; {} of the {} strings referenced were not read (shown as <missing string N>)",
+                                  max_ref + 1 - string_count, max_ref + 1);
+    }
+  }
+  return snap;
+}
+
+bool SnapshotLayout::has_detachedness() const { return IndexOf(node_fields, "detachedness") >= 0; }
+bool SnapshotLayout::has_trace_node_id() const { return IndexOf(node_fields, "trace_node_id") >= 0; }
+
+}  // namespace oomkit::heap

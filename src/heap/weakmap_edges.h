@@ -1,0 +1,22 @@
+// V8 describes each WeakMap entry by two internal edges (one from the table,
+// one from the key) named
+//   "<n> / part of key (<K> @<key id>) -> value (<V> @<value id>) pair in WeakMap (table @<table id>)".
+// DevTools recognises them by name to drop the table's edge from dominator
+// computation and to take the larger of the two distances. This parses that
+// name the way DevTools' pattern does (no line breaks inside, lazy groups).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace oomkit::heap {
+
+struct WeakMapEdgeName {
+  std::string_view duplicated_part;  // from " / part of key" to the end: equal for both edges of a pair
+  uint64_t table_id;
+};
+
+std::optional<WeakMapEdgeName> ParseWeakMapEdgeName(std::string_view name);
+
+}  // namespace oomkit::heap
