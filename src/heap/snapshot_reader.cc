@@ -542,9 +542,15 @@ std::vector<Chunk> SplitArray(const char* p, const Span& span, int threads, uint
     chunks[i].first_value = total;
     total += commas[i];
   }
-  // n values have n-1 commas, unless the array is empty.
-  bool empty = std::all_of(p + span.begin, p + std::min(span.end, span.begin + 64), IsWs) &&
-               std::all_of(p + span.begin, p + span.end, IsWs);
+  // n values have n-1 commas, unless the array is empty; a comma right
+  // before ']' would miscount, so it is reported here.
+  size_t last = span.end;
+  while (last > span.begin && IsWs(p[last - 1])) --last;
+  if (last > span.begin && p[last - 1] == ',') {
+    *values = UINT64_MAX;
+    return {{last - 1, span.end, 0}};
+  }
+  bool empty = std::all_of(p + span.begin, p + span.end, IsWs);
   *values = empty ? 0 : total + 1;
   return chunks;
 }
@@ -676,6 +682,8 @@ Status ParseU32Vector(InputFile& input, const Span& span, const char* section, i
                       const Progress& progress, std::vector<uint32_t>* out) {
   uint64_t values = 0;
   auto chunks = SplitArray(input.bytes().data(), span, threads, &values);
+  if (values == UINT64_MAX)
+    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"{}\", found ']'", chunks[0].begin, section));
   out->resize(values);
   if (values == 0) return Status();
   return ParseArray(input, chunks, section, threads, progress,
@@ -751,6 +759,8 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   }
   uint64_t node_values = 0;
   auto node_chunks = SplitArray(p, sec.nodes, threads, &node_values);
+  if (node_values == UINT64_MAX)
+    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"nodes\", found ']'", node_chunks[0].begin));
   if (node_values % nf != 0)
     return Status::Error(fmt::format("byte {}: \"nodes\" holds {} numbers, not a multiple of the {} node fields",
                                      sec.nodes.end, node_values, nf));
@@ -785,6 +795,8 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   }
   uint64_t edge_values = 0;
   auto edge_chunks = SplitArray(p, sec.edges, threads, &edge_values);
+  if (edge_values == UINT64_MAX)
+    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"edges\", found ']'", edge_chunks[0].begin));
   if (edge_values % ef != 0)
     return Status::Error(fmt::format("byte {}: \"edges\" holds {} numbers, not a multiple of the {} edge fields",
                                      sec.edges.end, edge_values, ef));

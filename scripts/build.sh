@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# build.sh [release|asan|fuzz]: configures and builds into build/, build-asan/ or build-fuzz/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+kind=${1:-release}
+case "$kind" in
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOOMKIT_SANITIZE=ON -DCMAKE_CXX_COMPILER=clang++) ;;  # clang: GCC 12 reports false maybe-uninitialized inside libstdc++ under ASan
+  fuzz) dir=build-fuzz; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOOMKIT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++) ;;
+  *) echo "usage: build.sh [release|asan|fuzz]" >&2; exit 2 ;;
+esac
+cmake -S "$root" -B "$root/$dir" -G Ninja "${flags[@]}" >/dev/null
+if [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz; else cmake --build "$root/$dir"; fi

@@ -1,0 +1,217 @@
+#include "heap/snapshot_reader.h"
+
+#include <zlib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "heap/test_support.h"
+
+namespace oomkit::heap {
+namespace {
+
+using testing::ReadFile;
+using testing::ReadText;
+using testing::SharedPath;
+
+// A minimal modern-layout snapshot: root -> (shortcut) global -> (property x) "hi".
+std::string Tiny(const std::string& nodes = "9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0",
+                 const std::string& edges = "5,3,6, 2,4,12",
+                 const std::string& strings = R"("", "global", "hi", "unused", "x")",
+                 const std::string& counts = R"("node_count":3,"edge_count":2)") {
+  return R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","detachedness"],)"
+         R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native",)"
+         R"("synthetic","concatenated string","sliced string","symbol","bigint","object shape"],)"
+         R"("string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+         R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
+         R"("string_or_number","node"]},)" +
+         counts + R"(},"nodes":[)" + nodes + R"(],"edges":[)" + edges + R"(],"strings":[)" + strings + "]}";
+}
+
+std::string FileBytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(SnapshotReader, ReadsTinySnapshot) {
+  auto r = ReadText(Tiny());
+  ASSERT_TRUE(r.ok()) << r.error();
+  const Snapshot& s = r.value();
+  EXPECT_EQ(s.node_count, 3u);
+  EXPECT_EQ(s.edge_count, 2u);
+  EXPECT_EQ(s.edge_to[0], 1u);
+  EXPECT_EQ(s.edge_to[1], 2u);
+  EXPECT_EQ(s.node_name_str(1), "global");
+  EXPECT_EQ(s.strings[s.edge_name[1]], "x");
+}
+
+TEST(SnapshotReader, AnyKeyOrderAndUnknownSections) {
+  // Strings first, header last, a future section with nested values between.
+  std::string t = Tiny();
+  auto r = ReadText(R"({"strings":["", "global", "hi", "unused", "x"],"future":{"a":[1,[2,"]"]],"b":"}"},)"
+                    R"("edges":[5,3,6,2,4,12],"nodes":[9,0,1,0,1,0,3,1,3,100,1,0,2,2,5,20,0,0],)" +
+                    t.substr(1, t.find(R"(,"nodes")") - 1) + "}");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().node_count, 3u);
+  EXPECT_EQ(r.value().node_name_str(2), "hi");
+}
+
+TEST(SnapshotReader, EscapesAndUnicode) {
+  auto r = ReadText(Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                         R"("", "a\"b\\c\/\n", "\u00e9\ud83d\ude00 é", "x", "y")"));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().strings[1], "a\"b\\c/\n");
+  EXPECT_EQ(r.value().strings[2], "\xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9");
+}
+
+struct BadCase {
+  const char* what;
+  std::string text;
+  const char* expect;  // a piece of the message
+};
+
+TEST(SnapshotReader, BadInputGivesOffsetAndReason) {
+  const std::string ok = Tiny();
+  std::vector<BadCase> cases = {
+      {"empty", "", "byte 0: the file is empty"},
+      {"not json", "hello", "byte 0: expected '{'"},
+      {"node count lies", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                               R"("", "global", "hi", "unused", "x")", R"("node_count":4,"edge_count":2)"),
+       "header says node_count 4 but \"nodes\" holds 3 nodes"},
+      {"edge count lies", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                               R"("", "global", "hi", "unused", "x")", R"("node_count":3,"edge_count":1)"),
+       "header says edge_count 1"},
+      {"to_node not a node start", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,7, 2,4,12"),
+       "to_node is not a multiple of the node field count"},
+      {"to_node past the end", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,18"),
+       "to_node points past the last node"},
+      {"unknown node type", Tiny("9,0,1,0,1,0, 33,1,3,100,1,0, 2,2,5,20,0,0"), "node type index past the end"},
+      {"unknown edge type", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "9,3,6, 2,4,12"),
+       "edge type index past the end"},
+      {"string index out of range", Tiny("9,0,1,0,1,0, 3,77,3,100,1,0, 2,2,5,20,0,0"),
+       "node name 77 is past the end of \"strings\""},
+      {"edge name out of range", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,44,12"),
+       "edge name 44 is past the end"},
+      {"edge counts disagree", Tiny("9,0,1,0,2,0, 3,1,3,100,1,0, 2,2,5,20,0,0"), "edge_count fields add up to 3"},
+      {"bad escape", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12", R"("", "a\qb", "c", "d", "e")"),
+       "unknown escape"},
+      {"lone low surrogate", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                                  R"("", "\udc00", "c", "d", "e")"),
+       "unpaired UTF-16 low surrogate"},
+      {"high surrogate alone", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                                    R"("", "\ud800x", "c", "d", "e")"),
+       "not followed by a low surrogate"},
+      {"invalid UTF-8", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
+                             "\"\", \"\xff\xfe\", \"c\", \"d\", \"e\""),
+       "invalid UTF-8 byte 0xff"},
+      {"letters in numbers", Tiny("9,0,1,0,1,0, 3,1,3,1x0,1,0, 2,2,5,20,0,0"), "expected ',' or ']' in \"nodes\""},
+      {"trailing comma", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0,"), "expected a number after ',' in \"nodes\""},
+      {"no meta", R"({"snapshot":{},"nodes":[],"edges":[],"strings":[]})", "no \"meta\""},
+  };
+  for (const auto& c : cases) {
+    auto r = ReadText(c.text);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_NE(r.error().find(c.expect), std::string::npos) << c.what << ": " << r.error();
+    EXPECT_EQ(r.error().rfind("byte ", 0), 0u) << c.what << ": " << r.error();
+  }
+}
+
+// A process that dies while writing leaves a prefix: every prefix must give
+// a clean error (or, with --partial, a result), never a crash.
+TEST(SnapshotReader, EveryPrefixFailsCleanly) {
+  std::string full = FileBytes(SharedPath("fixtures/devtools-mock-6node.heapsnapshot"));
+  ASSERT_FALSE(full.empty());
+  size_t strings_at = full.find("\"strings\"");
+  for (size_t len = 0; len < full.size(); ++len) {
+    std::string cut = full.substr(0, len);
+    auto r = ReadText(cut);
+    bool whole_json_object = cut.find_last_not_of(" \n\r\t") != std::string::npos &&
+                             cut[cut.find_last_not_of(" \n\r\t")] == '}' && len + 2 >= full.size();
+    if (!whole_json_object) {
+      ASSERT_FALSE(r.ok()) << "prefix " << len;
+      EXPECT_EQ(r.error().rfind("byte ", 0), 0u) << r.error();
+    }
+    auto partial = ReadText(cut, /*partial=*/true);
+    if (len > strings_at + 12 && !partial.ok()) ADD_FAILURE() << "partial at " << len << ": " << partial.error();
+  }
+}
+
+TEST(SnapshotReader, TruncatedFixtureFromTheWildFails) {
+  auto r = ReadFile(SharedPath("fixtures/mhsp-small-truncated.heapsnapshot"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("header says node_count 26688716 but \"nodes\" holds 23 nodes"), std::string::npos)
+      << r.error();
+}
+
+TEST(SnapshotReader, PartialNamesMissingStrings) {
+  std::string full = Tiny();
+  std::string cut = full.substr(0, full.find("\"unused\""));
+  auto r = ReadText(cut);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("the file ends inside \"strings\""), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("--partial"), std::string::npos);
+  auto p = ReadText(cut, true);
+  ASSERT_TRUE(p.ok()) << p.error();
+  EXPECT_EQ(p.value().strings[4], "<missing string 4>");
+  EXPECT_NE(p.value().missing.find("inside \"strings\""), std::string::npos);
+}
+
+std::string Gzip(const std::string& data) {
+  z_stream zs{};
+  deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(compressBound(data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+TEST(SnapshotReader, GzipReadDirectlyAndCorruptionReported) {
+  std::string dir = ::testing::TempDir();
+  std::string gz = Gzip(Tiny());
+  std::ofstream(dir + "/t.gz", std::ios::binary) << gz;
+  auto r = ReadFile(dir + "/t.gz");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().node_count, 3u);
+
+  std::string corrupt = gz;
+  for (size_t i = 12; i < corrupt.size() - 8; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  std::ofstream(dir + "/c.gz", std::ios::binary) << corrupt;
+  auto in = InputFile::Open(dir + "/c.gz");
+  ASSERT_FALSE(in.ok());
+  EXPECT_NE(in.error().find("corrupt gzip stream at compressed byte"), std::string::npos) << in.error();
+
+  std::ofstream(dir + "/cut.gz", std::ios::binary) << gz.substr(0, gz.size() / 2);
+  auto cut = ReadFile(dir + "/cut.gz");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.error().find("the gzip stream ends early"), std::string::npos) << cut.error();
+}
+
+TEST(SnapshotReader, ResultDoesNotDependOnThreads) {
+  std::string path = SharedPath("fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz");
+  auto one = ReadFile(path, false, 1), two = ReadFile(path, false, 2);
+  ASSERT_TRUE(one.ok() && two.ok());
+  ASSERT_EQ(one.value().edge_count, two.value().edge_count);
+  for (uint64_t e = 0; e < one.value().edge_count; ++e) ASSERT_EQ(one.value().edge_to[e], two.value().edge_to[e]);
+}
+
+TEST(SnapshotReader, ObsoleteLayoutWithExtraColumns) {
+  // The 2013 layout with retained_size and dominator columns: meta-driven
+  // reading ignores them.
+  auto r = ReadFile(SharedPath("fixtures/devtools-mock-6node.heapsnapshot"));
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r.value().node_count, 6u);
+  std::vector<uint32_t> first(r.value().first_edge.begin(), r.value().first_edge.end());
+  EXPECT_EQ(first, (std::vector<uint32_t>{0, 2, 4, 6, 7, 7, 7}));  // DevTools: [0,6,12,18,21,21,21] / 3
+}
+
+}  // namespace
+}  // namespace oomkit::heap
