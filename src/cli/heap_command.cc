@@ -13,6 +13,7 @@
 #include "cli/progress_bar.h"
 #include "common/input_file.h"
 #include "heap/analysis.h"
+#include "heap/distances.h"
 #include "heap/snapshot_reader.h"
 #include "heap/summary.h"
 
@@ -81,7 +82,8 @@ std::string DisplayName(const Snapshot& s, const Analysis& a, uint32_t n) {
     std::string_view fn = s.node_name_str(n);
     return fn.empty() ? std::string("Function (anonymous)") : fmt::format("Function {}()", Ellipsize(fn, 40));
   }
-  if ((t == L.object || t == L.native || t == L.hidden) && s.node_name_str(n) != cls && t != L.object)
+  if (t == L.synthetic) return std::string(s.node_name_str(n));
+  if ((t == L.native || t == L.hidden) && s.node_name_str(n) != cls)
     return fmt::format("{} ({})", cls, Ellipsize(s.node_name_str(n), 50));
   return Ellipsize(cls, 80);
 }
@@ -191,6 +193,8 @@ int RunHeapSummary(const HeapOptions& o) {
   Analysis a = heap::Analyze(&s, ao);
   bar.Finish();
   timer.Lap("analyze");
+  if (o.stats)
+    for (auto [phase, secs] : a.timings) fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s\n", phase, secs);
   auto rows = heap::SummarizeClasses(s, a, o.threads);
   timer.Lap("aggregate");
   std::vector<const heap::ClassRow*> shown;
@@ -223,10 +227,13 @@ int RunHeapSummary(const HeapOptions& o) {
   }
   std::vector<std::vector<std::string>> table = {
       {"Constructor", "Distance", "# Objects", "Shallow size", "", "Retained size", ""}};
-  for (const auto* r : shown)
-    table.push_back({Ellipsize(r->name, 60), r->distance < 0 ? "-" : Thousands(static_cast<uint64_t>(r->distance)),
+  for (const auto* r : shown) {
+    // As DevTools shows it: a dash for objects only the system reaches (and unreachable ones).
+    bool user_reachable = r->distance >= 0 && r->distance < heap::kBaseSystemDistance;
+    table.push_back({Ellipsize(r->name, 60), user_reachable ? Thousands(static_cast<uint64_t>(r->distance)) : "−",
                      Thousands(r->count), HumanSize(r->self_size), Percent(r->self_size, a.total_size),
                      HumanSize(r->retained_size), Percent(r->retained_size, a.total_size)});
+  }
   fmt::print("{}", RenderTable(table));
   if (rows.size() > shown.size())
     fmt::print("({} of {} classes shown; --top N for more, --class REGEX to filter)\n", shown.size(), rows.size());

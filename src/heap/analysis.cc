@@ -1,5 +1,6 @@
 #include "heap/analysis.h"
 
+#include <chrono>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -17,33 +18,36 @@ namespace {
 // for objects with a constructor location.
 void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Analysis* a) {
   std::unordered_map<std::string_view, uint32_t> canonical;  // text -> first string index
-  std::unordered_map<uint32_t, uint32_t> by_name;           // canonical index -> class id
+  PodArray<uint32_t> canon_of(s.strings.size(), UINT32_MAX);  // string index -> canonical index
+  PodArray<uint32_t> class_of_name(s.strings.size(), UINT32_MAX);  // canonical index -> class id
   std::map<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t>, uint32_t> by_location;
-  std::unordered_map<uint32_t, const Snapshot::Location*> location_of;
-  for (const auto& loc : s.locations) location_of[loc.node] = &loc;  // the last one wins
-  std::vector<uint32_t> canon_of_index(s.strings.size(), UINT32_MAX);
+  // Location per node (the last one in the file wins, as in DevTools' map).
+  PodArray<uint32_t> location_of;
+  if (!s.locations.empty()) {
+    location_of.Reset(s.node_count, UINT32_MAX);
+    for (uint32_t i = 0; i < s.locations.size(); ++i) location_of[s.locations[i].node] = i;
+  }
   a->class_of.Reset(s.node_count);
   for (uint32_t n = 0; n < s.node_count; ++n) {
     uint32_t idx = class_name[n];
-    uint32_t& canon = canon_of_index[idx];
+    uint32_t& canon = canon_of[idx];
     if (canon == UINT32_MAX) canon = canonical.emplace(s.strings[idx], idx).first->second;
-    const Snapshot::Location* loc = nullptr;
-    if (s.node_type[n] == s.layout.object && !location_of.empty()) {
-      auto it = location_of.find(n);
-      if (it != location_of.end()) loc = it->second;
-    }
-    uint32_t id;
-    if (loc) {
-      auto key = std::make_tuple(loc->script_id, loc->line, loc->column, canon);
+    uint32_t loc = UINT32_MAX;
+    if (!location_of.empty() && s.node_type[n] == s.layout.object) loc = location_of[n];
+    if (loc != UINT32_MAX) {
+      const Snapshot::Location& l = s.locations[loc];
+      auto key = std::make_tuple(l.script_id, l.line, l.column, canon);
       auto [it, inserted] = by_location.emplace(key, static_cast<uint32_t>(a->classes.size()));
-      if (inserted) a->classes.push_back({canon, true, loc->script_id, loc->line, loc->column});
-      id = it->second;
+      if (inserted) a->classes.push_back({canon, true, l.script_id, l.line, l.column});
+      a->class_of[n] = it->second;
     } else {
-      auto [it, inserted] = by_name.emplace(canon, static_cast<uint32_t>(a->classes.size()));
-      if (inserted) a->classes.push_back({canon, false, 0, 0, 0});
-      id = it->second;
+      uint32_t& id = class_of_name[canon];
+      if (id == UINT32_MAX) {
+        id = static_cast<uint32_t>(a->classes.size());
+        a->classes.push_back({canon, false, 0, 0, 0});
+      }
+      a->class_of[n] = id;
     }
-    a->class_of[n] = id;
   }
 }
 
@@ -106,21 +110,35 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   const int threads = options.threads > 0 ? options.threads : DefaultThreads();
   Analysis a;
   a.semantics = options.semantics;
+  auto last = std::chrono::steady_clock::now();
+  auto lap = [&](const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    a.timings.emplace_back(phase, std::chrono::duration<double>(now - last).count());
+    last = now;
+  };
   PropagateDetachedness(&s);
+  lap("detached");
   BitVector essential = EssentialEdges(s, options.semantics, threads);
+  lap("essential");
   if (options.semantics == Semantics::kDevTools) {
     a.self_size = ReattributeShallowSizes(s);
   } else {
     a.self_size.Reset(s.node_count);
     std::copy(s.node_self_size.begin(), s.node_self_size.end(), a.self_size.begin());
   }
+  lap("shallow");
   a.tree = ComputeDominators(s, essential, a.self_size, options.progress);
   essential.Release();
+  lap("dominators");
   a.distance = ComputeDistances(s, options.semantics);
+  lap("distances");
   PodArray<uint32_t> class_name = ComputeClassNames(&s);
+  lap("names");
   AssignClasses(s, class_name, &a);
+  lap("classes");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   a.statistics = ComputeStatistics(s, a);
+  lap("statistics");
   return a;
 }
 

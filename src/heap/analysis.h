@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/pod_array.h"
@@ -53,6 +54,8 @@ struct Analysis {
   DominatorTree tree;
   Statistics statistics;
   uint64_t total_size = 0;
+  // Seconds per phase, in order (printed by --stats).
+  std::vector<std::pair<const char*, double>> timings;
 };
 
 // Runs every phase; may add strings and rename detached native nodes in s.
