@@ -29,8 +29,9 @@ gen() {  # gen SIZE -> path of the snapshot
   echo "$dir/single.heapsnapshot"
 }
 measure() {  # measure LABEL CMD... -> "wall cpu rss_kb"
+  local label=$1; shift
   /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" ||
-    { echo "$1 failed: $(tail -3 "$work/stderr.txt")" >&2; return 1; }
+    { echo "$label failed: $(tail -3 "$work/stderr.txt")" >&2; return 1; }
   awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4}' "$work/time.txt"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -39,7 +40,7 @@ echo "| file | tool | wall s | CPU s | peak RSS | MB/s |"
 echo "|---|---|---|---|---|---|"
 for size in "${sizes[@]}"; do
   snap=$(gen "$size")
-  mb=$(( $(stat -c %s "$snap") / 1000000 ))
+  mb=$(( $(stat -L -c %s "$snap") / 1000000 ))
   : >"$work/oomkit.txt"; : >"$work/devtools.txt"
   for ((i = 0; i < runs; i++)); do
     measure oomkit "$root/build/oomkit" heap summary --json --no-progress "$snap" >>"$work/oomkit.txt"
