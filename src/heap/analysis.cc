@@ -118,7 +118,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   };
   PropagateDetachedness(&s);
   lap("detached");
-  BitVector essential = EssentialEdges(s, options.semantics, threads);
+  WeakMapNames weakmaps(s, threads);
+  BitVector essential = EssentialEdges(s, options.semantics, weakmaps);
   lap("essential");
   if (options.semantics == Semantics::kDevTools) {
     a.self_size = ReattributeShallowSizes(s);
@@ -130,7 +131,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   a.tree = ComputeDominators(s, essential, a.self_size, options.progress);
   essential.Release();
   lap("dominators");
-  a.distance = ComputeDistances(s, options.semantics);
+  a.distance = ComputeDistances(s, options.semantics, weakmaps);
   lap("distances");
   PodArray<uint32_t> class_name = ComputeClassNames(&s);
   lap("names");

@@ -1,16 +1,14 @@
 #include "heap/distances.h"
 
-#include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "heap/shallow_sizes.h"
-#include "heap/weakmap_edges.h"
 
 namespace oomkit::heap {
 namespace {
 
-// JavaScript's parseInt(s, 10), for the non-negative values that matter here;
-// -1 stands for NaN.
+// JavaScript's parseInt(s, 10) for what it meets here; -1 stands for NaN.
 int64_t ParseIntJs(std::string_view s) {
   size_t i = 0;
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
@@ -25,35 +23,35 @@ int64_t ParseIntJs(std::string_view s) {
 
 }  // namespace
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics) {
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
   const SnapshotLayout& L = s.layout;
   const bool devtools = semantics == Semantics::kDevTools;
   PodArray<int32_t> distance(s.node_count, kNoDistance);
-  PodArray<uint32_t> queue(s.node_count);
-  std::unordered_set<std::string> pending_ephemerons;
+  // Each node enters the queue once per search, but a user root the root
+  // points at twice enters twice (as in DevTools, where that matters for the
+  // WeakMap pairing below).
+  const uint32_t root_edges = s.first_edge[s.root + 1] - s.first_edge[s.root];
+  PodArray<uint32_t> queue(size_t{s.node_count} + root_edges);
+  // Views into the string table, which never moves its strings.
+  std::unordered_set<std::string_view> pending_ephemerons;
 
-  auto edge_name = [&](uint32_t e) -> std::string {
-    if (s.edge_has_string_name(e)) return std::string(s.strings[s.edge_name[e]]);
-    return std::to_string(s.edge_name[e]);
-  };
   // DevTools' distance filter (JSHeapSnapshot.calculateDistances).
   auto follow = [&](uint32_t from, uint32_t e) -> bool {
     if (!devtools) return true;
     int from_type = s.node_type[from];
-    if (from_type == L.hidden && s.node_name_str(from) == "system / NativeContext" &&
-        edge_name(e) == "sloppy_function_map")
+    if (from_type == L.hidden && s.edge_has_string_name(e) && s.strings[s.edge_name[e]] == "sloppy_function_map" &&
+        s.node_name_str(from) == "system / NativeContext")
       return false;
     if (from_type == L.array && s.node_name_str(from) == "(map descriptors)") {
-      int64_t index = ParseIntJs(edge_name(e));
+      int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name[e]]) : s.edge_name[e];
       if (index < 0) return true;  // NaN: neither comparison holds in JS
       return index < 2 || index % 3 != 1;
     }
     if (s.edge_type[e] == L.internal) {
-      auto wm = ParseWeakMapEdgeName(s.strings[s.edge_name[e]]);
-      if (wm) {
-        std::string part(wm->duplicated_part);
-        if (!pending_ephemerons.erase(part)) {
-          pending_ephemerons.insert(std::move(part));
+      if (const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name[e])) {
+        // Skip the first edge of a pair met; the second sets the distance.
+        if (!pending_ephemerons.erase(wm->duplicated_part)) {
+          pending_ephemerons.insert(wm->duplicated_part);
           return false;
         }
       }

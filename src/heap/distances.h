@@ -19,6 +19,6 @@ namespace oomkit::heap {
 constexpr int32_t kNoDistance = -5;
 constexpr int32_t kBaseSystemDistance = 100000000;
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics);
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
 
 }  // namespace oomkit::heap

@@ -1,35 +1,35 @@
 #include "heap/essential_edges.h"
 
+#include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "common/parallel.h"
-#include "heap/weakmap_edges.h"
 
 namespace oomkit::heap {
 
-WeakMapNames::WeakMapNames(const Snapshot& s) : s_(s), kind_(s.strings.size(), 0) {}
-
-void WeakMapNames::Prepare(int threads) {
-  const SnapshotLayout& L = s_.layout;
+WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : slot_(s.strings.size(), kNone) {
+  const SnapshotLayout& L = s.layout;
   if (L.internal < 0) return;
   // Mark the strings used by internal edges, then parse each once.
-  PodArray<uint8_t> used(s_.strings.size(), 0);
-  for (uint64_t e = 0; e < s_.edge_count; ++e)
-    if (s_.edge_type[e] == L.internal && s_.edge_name[e] < used.size()) used[s_.edge_name[e]] = 1;
+  PodArray<uint8_t> used(s.strings.size(), 0);
+  for (uint64_t e = 0; e < s.edge_count; ++e)
+    if (s.edge_type[e] == L.internal) used[s.edge_name[e]] = 1;
   const size_t n = used.size();
-  const size_t slices = static_cast<size_t>(threads) * 4;
+  const size_t slices = static_cast<size_t>(std::max(threads, 1)) * 4;
+  std::vector<std::vector<std::pair<uint32_t, WeakMapEdgeName>>> found(slices);
   ParallelFor(slices, threads, [&](size_t t) {
-    for (size_t i = t * n / slices; i < (t + 1) * n / slices; ++i)
-      if (used[i] && ParseWeakMapEdgeName(s_.strings[static_cast<uint32_t>(i)])) kind_[i] = 1;
+    for (size_t i = t * n / slices; i < (t + 1) * n / slices; ++i) {
+      if (!used[i]) continue;
+      if (auto wm = ParseWeakMapEdgeName(s.strings[static_cast<uint32_t>(i)]))
+        found[t].emplace_back(static_cast<uint32_t>(i), *wm);
+    }
   });
-}
-
-uint64_t WeakMapNames::TableId(uint32_t name) const {
-  return ParseWeakMapEdgeName(s_.strings[name])->table_id;
-}
-
-std::string_view WeakMapNames::DuplicatedPart(uint32_t name) const {
-  return ParseWeakMapEdgeName(s_.strings[name])->duplicated_part;
+  for (auto& slice : found)
+    for (auto& [index, name] : slice) {
+      slot_[index] = static_cast<uint32_t>(parsed_.size());
+      parsed_.push_back(name);
+    }
 }
 
 BitVector MarkPageOwned(const Snapshot& s) {
@@ -60,7 +60,7 @@ BitVector MarkPageOwned(const Snapshot& s) {
   return page;
 }
 
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, int threads) {
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
   const SnapshotLayout& L = s.layout;
   BitVector essential(s.edge_count);
   if (semantics == Semantics::kRaw) {
@@ -69,15 +69,14 @@ BitVector EssentialEdges(const Snapshot& s, Semantics semantics, int threads) {
         if (s.edge_type[e] != L.weak && s.edge_to[e] != n) essential.Set(e);
     return essential;
   }
-  WeakMapNames weakmaps(s);
-  weakmaps.Prepare(threads);
   BitVector page = MarkPageOwned(s);
   for (uint32_t n = 0; n < s.node_count; ++n) {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
       int t = s.edge_type[e];
-      if (t == L.internal && weakmaps.IsWeakMapEdge(s.edge_name[e]) &&
-          weakmaps.TableId(s.edge_name[e]) == s.node_id[n])
-        continue;  // the table's half of a WeakMap entry
+      if (t == L.internal) {
+        const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name[e]);
+        if (wm && wm->table_id == s.node_id[n]) continue;  // the table's half of a WeakMap entry
+      }
       if (t == L.weak) continue;
       uint32_t to = s.edge_to[e];
       if (to == n) continue;

@@ -12,8 +12,11 @@
 // Raw semantics: every non-weak, non-self edge retains.
 #pragma once
 
+#include <vector>
+
 #include "common/pod_array.h"
 #include "heap/snapshot.h"
+#include "heap/weakmap_edges.h"
 
 namespace oomkit::heap {
 
@@ -23,23 +26,24 @@ enum class Semantics { kDevTools, kRaw };
 // markPageOwnedNodes walks.
 BitVector MarkPageOwned(const Snapshot& s);
 
-// One bit per edge (1 bit/edge).
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, int threads);
-
-// Per string index: the table id when the string names a WeakMap entry edge.
-// Computed lazily for internal-edge names only.
+// The names of WeakMap entry edges (see weakmap_edges.h), parsed once per
+// distinct string used by an internal edge, then looked up by string index.
 class WeakMapNames {
  public:
-  explicit WeakMapNames(const Snapshot& s);
-  // Fills the cache for every string used as an internal edge name.
-  void Prepare(int threads);
-  bool IsWeakMapEdge(uint32_t name) const { return kind_[name] == 1; }
-  uint64_t TableId(uint32_t name) const;
-  std::string_view DuplicatedPart(uint32_t name) const;
+  WeakMapNames(const Snapshot& s, int threads);
+  // The parsed name, or nullptr when the string does not name a WeakMap edge.
+  const WeakMapEdgeName* Find(uint32_t name) const {
+    uint32_t slot = slot_[name];
+    return slot == kNone ? nullptr : &parsed_[slot];
+  }
 
  private:
-  const Snapshot& s_;
-  PodArray<uint8_t> kind_;  // 0 unknown/not, 1 WeakMap entry edge name
+  static constexpr uint32_t kNone = UINT32_MAX;
+  PodArray<uint32_t> slot_;  // per string index: index into parsed_, or kNone
+  std::vector<WeakMapEdgeName> parsed_;
 };
+
+// One bit per edge (1 bit/edge).
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
 
 }  // namespace oomkit::heap
