@@ -53,50 +53,51 @@ void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Anal
 
 Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
   const SnapshotLayout& L = s.layout;
-  Statistics st;
-  st.total = a.total_size;
-  st.native = s.extra_native_bytes;
-  // An Array's elements store counts with the Array when nothing else holds
-  // it (one retainer, weak ones included, as DevTools counts).
-  BitVector store(s.node_count);
-  std::vector<uint32_t> array_store(0);
+  enum Kind : uint8_t { kOther, kSystem, kNative, kCode, kString, kJsArray };
+  auto kind_of = [&](uint32_t n) {
+    int t = s.node_type[n];
+    if (t == L.hidden) return kSystem;
+    if (t == L.native) return kNative;
+    if (t == L.code) return kCode;
+    if (t == L.string || t == L.cons_string || t == L.sliced_string) return kString;
+    return s.node_name_str(n) == "Array" ? kJsArray : kOther;
+  };
   auto elements_of = [&](uint32_t n) -> int64_t {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
       if (s.edge_type[e] == L.internal && s.strings[s.edge_name[e]] == "elements") return s.edge_to[e];
     return -1;
   };
-  auto is_array_object = [&](uint32_t n) {
-    int t = s.node_type[n];
-    if (t == L.hidden || t == L.native || t == L.code || t == L.cons_string || t == L.sliced_string || t == L.string)
-      return false;
-    return s.node_name_str(n) == "Array";
-  };
+  // An Array's elements store counts with the Array when nothing else holds
+  // it: one retainer, weak ones included, as DevTools counts.
+  BitVector store(s.node_count);
   for (uint32_t n = 0; n < s.node_count; ++n)
-    if (is_array_object(n)) {
-      int64_t el = elements_of(n);
-      if (el >= 0) store.Set(static_cast<uint32_t>(el));
-    }
-  PodArray<uint8_t> retainers(s.node_count, 0);
+    if (kind_of(n) == kJsArray)
+      if (int64_t el = elements_of(n); el >= 0) store.Set(static_cast<uint32_t>(el));
+  PodArray<uint8_t> retainers(s.node_count, 0);  // saturates at 2
   for (uint64_t e = 0; e < s.edge_count; ++e) {
     uint32_t to = s.edge_to[e];
     if (store.Get(to) && retainers[to] < 2) ++retainers[to];
   }
+  Statistics st;
+  st.total = a.total_size;
+  st.native = s.extra_native_bytes;
   for (uint32_t n = 0; n < s.node_count; ++n) {
     uint64_t size = a.self_size[n];
-    int t = s.node_type[n];
-    if (t == L.hidden) {
-      st.system += size;
-    } else if (t == L.native) {
-      st.native += size;
-      if (s.node_name_str(n) == "system / JSArrayBufferData") st.typed_arrays += size;
-    } else if (t == L.code) {
-      st.code += size;
-    } else if (t == L.cons_string || t == L.sliced_string || t == L.string) {
-      st.strings += size;
-    } else if (s.node_name_str(n) == "Array") {
-      st.js_arrays += size;
-      int64_t el = elements_of(n);
-      if (el >= 0 && retainers[static_cast<uint32_t>(el)] == 1) st.js_arrays += a.self_size[static_cast<uint32_t>(el)];
+    switch (kind_of(n)) {
+      case kSystem: st.system += size; break;
+      case kNative:
+        st.native += size;
+        if (s.node_name_str(n) == "system / JSArrayBufferData") st.typed_arrays += size;
+        break;
+      case kCode: st.code += size; break;
+      case kString: st.strings += size; break;
+      case kJsArray: {
+        st.js_arrays += size;
+        int64_t el = elements_of(n);
+        if (el >= 0 && retainers[static_cast<uint32_t>(el)] == 1) st.js_arrays += a.self_size[static_cast<uint32_t>(el)];
+        break;
+      }
+      case kOther: break;
     }
   }
   st.v8heap = st.total - st.native;

@@ -862,49 +862,36 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
 
   // String references. With --partial, names past the strings that were read
   // get placeholders; otherwise a reference out of range is an error.
-  uint32_t string_count = snap.strings.size();
-  std::vector<uint32_t> bad_node(static_cast<size_t>(threads), UINT32_MAX);
-  uint32_t max_ref = 0;
-  {
-    std::vector<uint32_t> max_per(static_cast<size_t>(threads), 0);
-    std::vector<uint64_t> bad_edge(static_cast<size_t>(threads), UINT64_MAX);
-    const uint64_t slice = (snap.node_count + threads - 1) / threads;
-    ParallelFor(static_cast<size_t>(threads), threads, [&](size_t t) {
-      uint64_t b = t * slice, e = std::min<uint64_t>(snap.node_count, b + slice);
-      uint32_t m = 0;
-      for (uint64_t i = b; i < e; ++i) {
-        m = std::max(m, snap.node_name[i]);
-        if (snap.node_name[i] >= string_count && bad_node[t] == UINT32_MAX) bad_node[t] = static_cast<uint32_t>(i);
+  const uint32_t string_count = snap.strings.size();
+  std::vector<uint32_t> max_per(static_cast<size_t>(threads), 0);
+  ParallelFor(max_per.size(), threads, [&](size_t t) {
+    uint64_t b = t * uint64_t{snap.node_count} / max_per.size(), e = (t + 1) * uint64_t{snap.node_count} / max_per.size();
+    uint32_t m = 0;
+    for (uint64_t i = b; i < e; ++i) m = std::max(m, snap.node_name[i]);
+    for (uint64_t x = snap.first_edge[b]; x < snap.first_edge[e]; ++x)
+      if (snap.edge_has_string_name(x)) m = std::max(m, snap.edge_name[x]);
+    max_per[t] = m;
+  });
+  const uint32_t max_ref = *std::max_element(max_per.begin(), max_per.end());
+  if (max_ref >= string_count) {
+    if (snap.missing.empty()) {
+      // The error path only: find the first reference out of range.
+      for (uint32_t i = 0; i < snap.node_count; ++i) {
+        if (snap.node_name[i] < string_count) continue;
+        uint64_t v = uint64_t{i} * nf + static_cast<uint64_t>(IndexOf(L.node_fields, "name"));
+        return Status::Error(fmt::format("byte {}: node name {} is past the end of \"strings\" ({} strings)",
+                                         OffsetOfValue(p, sec.nodes, v), snap.node_name[i], string_count));
       }
-      for (uint64_t x = snap.first_edge[b]; x < snap.first_edge[e]; ++x) {
-        if (!snap.edge_has_string_name(x)) continue;
-        m = std::max(m, snap.edge_name[x]);
-        if (snap.edge_name[x] >= string_count && bad_edge[t] == UINT64_MAX) bad_edge[t] = x;
+      for (uint64_t x = 0; x < snap.edge_count; ++x) {
+        if (!snap.edge_has_string_name(x) || snap.edge_name[x] < string_count) continue;
+        uint64_t v = x * ef + static_cast<uint64_t>(IndexOf(L.edge_fields, "name_or_index"));
+        return Status::Error(fmt::format("byte {}: edge name {} is past the end of \"strings\" ({} strings)",
+                                         OffsetOfValue(p, sec.edges, v), snap.edge_name[x], string_count));
       }
-      max_per[t] = m;
-    });
-    max_ref = *std::max_element(max_per.begin(), max_per.end());
-    if (max_ref >= string_count) {
-      if (snap.missing.empty()) {
-        for (int t = 0; t < threads; ++t) {
-          if (bad_node[t] != UINT32_MAX) {
-            uint64_t v = uint64_t{bad_node[t]} * nf + static_cast<uint64_t>(IndexOf(L.node_fields, "name"));
-            return Status::Error(fmt::format("byte {}: node name {} is past the end of \"strings\" ({} strings)",
-                                             OffsetOfValue(p, sec.nodes, v), snap.node_name[bad_node[t]],
-                                             string_count));
-          }
-          if (bad_edge[t] != UINT64_MAX) {
-            uint64_t v = bad_edge[t] * ef + static_cast<uint64_t>(IndexOf(L.edge_fields, "name_or_index"));
-            return Status::Error(fmt::format("byte {}: edge name {} is past the end of \"strings\" ({} strings)",
-                                             OffsetOfValue(p, sec.edges, v), snap.edge_name[bad_edge[t]],
-                                             string_count));
-          }
-        }
-      }
-      for (uint32_t i = string_count; i <= max_ref; ++i) snap.strings.Add(fmt::format("<missing string {}>", i));
-      snap.missing += fmt::format("; {} of the {} strings referenced were not read (shown as <missing string N>)",
-                                  max_ref + 1 - string_count, max_ref + 1);
     }
+    for (uint32_t i = string_count; i <= max_ref; ++i) snap.strings.Add(fmt::format("<missing string {}>", i));
+    snap.missing += fmt::format("; {} of the {} strings referenced were not read (shown as <missing string N>)",
+                                max_ref + 1 - string_count, max_ref + 1);
   }
   return snap;
 }

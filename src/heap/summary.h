@@ -7,7 +7,6 @@
 //     so nothing is counted twice.
 #pragma once
 
-#include <regex>
 #include <string>
 #include <vector>
 
