@@ -65,6 +65,24 @@ heap::Semantics ParseSemantics(const std::string& s) {
   return s == "raw" ? heap::Semantics::kRaw : heap::Semantics::kDevTools;
 }
 
+// Reads FILE and runs every analysis phase, with progress and --stats
+// timings; false (after printing the error) when the file cannot be read.
+bool LoadAndAnalyze(const HeapOptions& o, PhaseTimer& timer, Snapshot* s, Analysis* a) {
+  ProgressBar bar(o.progress);
+  if (!Load(o, o.file, s, bar)) return false;
+  timer.Lap("read");
+  heap::AnalysisOptions ao;
+  ao.semantics = ParseSemantics(o.semantics);
+  ao.threads = o.threads;
+  ao.progress = bar.sink();
+  *a = heap::Analyze(s, ao);
+  bar.Finish();
+  timer.Lap("analyze");
+  if (o.stats)
+    for (auto [phase, secs] : a->timings) fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s\n", phase, secs);
+  return true;
+}
+
 std::string TypeName(const Snapshot& s, uint32_t n) {
   uint8_t t = s.node_type[n];
   return t < s.layout.node_types.size() ? s.layout.node_types[t] : "?";
@@ -182,19 +200,9 @@ int RunHeapSummary(const HeapOptions& o) {
     }
   }
   PhaseTimer timer(o.stats);
-  ProgressBar bar(o.progress);
   Snapshot s;
-  if (!Load(o, o.file, &s, bar)) return 2;
-  timer.Lap("read");
-  heap::AnalysisOptions ao;
-  ao.semantics = ParseSemantics(o.semantics);
-  ao.threads = o.threads;
-  ao.progress = bar.sink();
-  Analysis a = heap::Analyze(&s, ao);
-  bar.Finish();
-  timer.Lap("analyze");
-  if (o.stats)
-    for (auto [phase, secs] : a.timings) fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s\n", phase, secs);
+  Analysis a;
+  if (!LoadAndAnalyze(o, timer, &s, &a)) return 2;
   auto rows = heap::SummarizeClasses(s, a, o.threads);
   timer.Lap("aggregate");
   std::vector<const heap::ClassRow*> shown;
@@ -240,7 +248,7 @@ int RunHeapSummary(const HeapOptions& o) {
   fmt::print("\n");
   PrintStatistics(a.statistics);
   fmt::print("\n{} nodes, {} edges, {} total{}\n", Thousands(s.node_count), Thousands(s.edge_count),
-             HumanSize(a.total_size), ao.semantics == heap::Semantics::kRaw ? " (raw semantics)" : "");
+             HumanSize(a.total_size), a.semantics == heap::Semantics::kRaw ? " (raw semantics)" : "");
   if (a.tree.unreachable)
     fmt::print("{} objects are not reachable from the root over retaining edges (attributed to the root)\n",
                Thousands(a.tree.unreachable));
@@ -249,17 +257,9 @@ int RunHeapSummary(const HeapOptions& o) {
 
 int RunHeapDominators(const HeapOptions& o) {
   PhaseTimer timer(o.stats);
-  ProgressBar bar(o.progress);
   Snapshot s;
-  if (!Load(o, o.file, &s, bar)) return 2;
-  timer.Lap("read");
-  heap::AnalysisOptions ao;
-  ao.semantics = ParseSemantics(o.semantics);
-  ao.threads = o.threads;
-  ao.progress = bar.sink();
-  Analysis a = heap::Analyze(&s, ao);
-  bar.Finish();
-  timer.Lap("analyze");
+  Analysis a;
+  if (!LoadAndAnalyze(o, timer, &s, &a)) return 2;
   const size_t top = o.top ? o.top : 10;
   // Biggest single objects: every node but the root and the synthetic (GC
   // root) groups, by retained size, ties by ordinal.
