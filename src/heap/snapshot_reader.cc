@@ -517,11 +517,21 @@ struct Chunk {
   uint64_t first_value;  // index of the first value in the whole array
 };
 
-// Splits span into chunks of about chunk_bytes, each ending just after a
-// comma (the last one at ']'), and numbers their values by counting commas.
-std::vector<Chunk> SplitArray(const char* p, const Span& span, int threads, uint64_t* values) {
-  constexpr size_t kChunk = 8 << 20;
+struct SplitArrayResult {
   std::vector<Chunk> chunks;
+  uint64_t values = 0;
+};
+
+// Splits span into chunks of about 8 MB, each ending just after a comma (the
+// last one at ']'), and numbers their values by counting commas.
+Result<SplitArrayResult> SplitArray(const char* p, const Span& span, const char* section, int threads) {
+  constexpr size_t kChunk = 8 << 20;
+  // A comma right before ']' would miscount values: report it here.
+  size_t last = span.end;
+  while (last > span.begin && IsWs(p[last - 1])) --last;
+  if (last > span.begin && p[last - 1] == ',')
+    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"{}\", found ']'", last - 1, section));
+  SplitArrayResult out;
   size_t pos = span.begin;
   while (pos < span.end) {
     size_t target = pos + kChunk;
@@ -530,29 +540,39 @@ std::vector<Chunk> SplitArray(const char* p, const Span& span, int threads, uint
       const void* comma = std::memchr(p + target, ',', span.end - target);
       if (comma) end = static_cast<const char*>(comma) - p + 1;
     }
-    chunks.push_back({pos, end, 0});
+    out.chunks.push_back({pos, end, 0});
     pos = end;
   }
-  std::vector<uint64_t> commas(chunks.size());
-  ParallelFor(chunks.size(), threads, [&](size_t i) {
-    commas[i] = static_cast<uint64_t>(std::count(p + chunks[i].begin, p + chunks[i].end, ','));
+  std::vector<uint64_t> commas(out.chunks.size());
+  ParallelFor(out.chunks.size(), threads, [&](size_t i) {
+    commas[i] = static_cast<uint64_t>(std::count(p + out.chunks[i].begin, p + out.chunks[i].end, ','));
   });
   uint64_t total = 0;
-  for (size_t i = 0; i < chunks.size(); ++i) {
-    chunks[i].first_value = total;
+  for (size_t i = 0; i < out.chunks.size(); ++i) {
+    out.chunks[i].first_value = total;
     total += commas[i];
   }
-  // n values have n-1 commas, unless the array is empty; a comma right
-  // before ']' would miscount, so it is reported here.
-  size_t last = span.end;
-  while (last > span.begin && IsWs(p[last - 1])) --last;
-  if (last > span.begin && p[last - 1] == ',') {
-    *values = UINT64_MAX;
-    return {{last - 1, span.end, 0}};
+  // n values have n-1 commas, unless the array is empty.
+  out.values = std::all_of(p + span.begin, p + span.end, IsWs) ? 0 : total + 1;
+  return out;
+}
+
+// Splits an array of fixed-size records and checks that it holds a whole
+// number of them, as many as the header says.
+Result<SplitArrayResult> SplitRecords(const char* p, const Span& span, const char* section, uint32_t fields,
+                                      uint64_t header_count, const Span& header, int threads) {
+  auto split = SplitArray(p, span, section, threads);
+  if (!split.ok()) return split;
+  uint64_t values = split.value().values;
+  if (values % fields != 0)
+    return Status::Error(fmt::format("byte {}: \"{}\" holds {} numbers, not a multiple of its {} fields", span.end,
+                                     section, values, fields));
+  if (values / fields != header_count) {
+    std::string_view unit = section == std::string_view("nodes") ? "node" : "edge";
+    return Status::Error(fmt::format("byte {}: the header says {}_count {} but \"{}\" holds {} {}s", header.begin,
+                                     unit, header_count, section, values / fields, unit));
   }
-  bool empty = std::all_of(p + span.begin, p + span.end, IsWs);
-  *values = empty ? 0 : total + 1;
-  return chunks;
+  return split;
 }
 
 // Parses one chunk, feeding each value to cursor.Put(); returns the error of
@@ -680,13 +700,11 @@ struct VectorCursor {
 
 Status ParseU32Vector(InputFile& input, const Span& span, const char* section, int threads,
                       const Progress& progress, std::vector<uint32_t>* out) {
-  uint64_t values = 0;
-  auto chunks = SplitArray(input.bytes().data(), span, threads, &values);
-  if (values == UINT64_MAX)
-    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"{}\", found ']'", chunks[0].begin, section));
-  out->resize(values);
-  if (values == 0) return Status();
-  return ParseArray(input, chunks, section, threads, progress,
+  auto split = SplitArray(input.bytes().data(), span, section, threads);
+  if (!split.ok()) return split.status();
+  out->resize(split.value().values);
+  if (out->empty()) return Status();
+  return ParseArray(input, split.value().chunks, section, threads, progress,
                     [&](uint64_t first) { return VectorCursor{out->data() + first}; });
 }
 
@@ -757,19 +775,13 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
                     : f == "trace_node_id" ? Field::kTraceNodeId
                                            : Field::kIgnore;
   }
-  uint64_t node_values = 0;
-  auto node_chunks = SplitArray(p, sec.nodes, threads, &node_values);
-  if (node_values == UINT64_MAX)
-    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"nodes\", found ']'", node_chunks[0].begin));
-  if (node_values % nf != 0)
-    return Status::Error(fmt::format("byte {}: \"nodes\" holds {} numbers, not a multiple of the {} node fields",
-                                     sec.nodes.end, node_values, nf));
-  uint64_t node_count = node_values / nf;
-  if (node_count != snap.header_node_count)
-    return Status::Error(fmt::format("byte {}: the header says node_count {} but \"nodes\" holds {} nodes",
-                                     sec.header.begin, snap.header_node_count, node_count));
+  auto node_split = SplitRecords(p, sec.nodes, "nodes", nf, snap.header_node_count, sec.header, threads);
+  if (!node_split.ok()) return node_split.status();
+  const uint64_t node_values = node_split.value().values;
+  const uint64_t node_count = node_values / nf;
   if (node_count == 0) return Status::Error(fmt::format("byte {}: \"nodes\" is empty", sec.nodes.begin));
-  if (node_count >= UINT32_MAX) return Status::Error("more than 2^32 nodes are not supported");
+  // Ordinals are 32-bit, and the dominator-tree walk keeps a flag in bit 31.
+  if (node_count >= (uint64_t{1} << 31)) return Status::Error("more than 2^31 nodes are not supported");
   if (snap.root >= node_count)
     return Status::Error(fmt::format("byte {}: root_index points past the last node", sec.header.begin));
   snap.node_count = static_cast<uint32_t>(node_count);
@@ -780,7 +792,7 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   snap.first_edge.Reset(node_count + 1);
   snap.node_detachedness.Reset(node_count, 0);
   if (L.has_trace_node_id()) snap.node_trace_id.Reset(node_count);
-  s = ParseArray(input, node_chunks, "nodes", threads, options.progress, [&](uint64_t first) {
+  s = ParseArray(input, node_split.value().chunks, "nodes", threads, options.progress, [&](uint64_t first) {
     return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
                       static_cast<uint32_t>(first % nf)};
   });
@@ -793,17 +805,9 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
     edge_kinds[i] = f == "type" ? Field::kType : f == "name_or_index" ? Field::kName : f == "to_node" ? Field::kTo
                                                                                                         : Field::kIgnore;
   }
-  uint64_t edge_values = 0;
-  auto edge_chunks = SplitArray(p, sec.edges, threads, &edge_values);
-  if (edge_values == UINT64_MAX)
-    return Status::Error(fmt::format("byte {}: expected a number after ',' in \"edges\", found ']'", edge_chunks[0].begin));
-  if (edge_values % ef != 0)
-    return Status::Error(fmt::format("byte {}: \"edges\" holds {} numbers, not a multiple of the {} edge fields",
-                                     sec.edges.end, edge_values, ef));
-  uint64_t edge_count = edge_values / ef;
-  if (edge_count != snap.header_edge_count)
-    return Status::Error(fmt::format("byte {}: the header says edge_count {} but \"edges\" holds {} edges",
-                                     sec.header.begin, snap.header_edge_count, edge_count));
+  auto edge_split = SplitRecords(p, sec.edges, "edges", ef, snap.header_edge_count, sec.header, threads);
+  if (!edge_split.ok()) return edge_split.status();
+  const uint64_t edge_count = edge_split.value().values / ef;
   if (edge_count >= UINT32_MAX) return Status::Error("more than 2^32 edges are not supported");
   // Edge counts per node become offsets (first_edge holds the counts until now).
   uint64_t sum = 0;
@@ -820,7 +824,7 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   snap.edge_type.Reset(edge_count);
   snap.edge_name.Reset(edge_count);
   snap.edge_to.Reset(edge_count);
-  s = ParseArray(input, edge_chunks, "edges", threads, options.progress, [&](uint64_t first) {
+  s = ParseArray(input, edge_split.value().chunks, "edges", threads, options.progress, [&](uint64_t first) {
     return EdgeCursor{&snap,          edge_kinds.data(),
                       ef,             static_cast<uint32_t>(L.edge_types.size()),
                       nf,             node_values,
