@@ -414,6 +414,9 @@ Status ParseHeader(const char* p, const Span& span, Snapshot* snap) {
   } catch (const json::parse_error& e) {
     return Status::Error(fmt::format("byte {}: the \"snapshot\" header is not valid JSON ({})",
                                      span.begin + (e.byte > 0 ? e.byte - 1 : 0), e.what()));
+  } catch (const json::exception& e) {
+    // Valid JSON that nlohmann-json cannot hold, e.g. a number that overflows a double.
+    return Status::Error(fmt::format("byte {}: the \"snapshot\" header cannot be read ({})", span.begin, e.what()));
   }
   auto bad = [&](const std::string& what) {
     return Status::Error(fmt::format("byte {}: bad \"snapshot\" header: {}", span.begin, what));
