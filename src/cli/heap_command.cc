@@ -12,6 +12,7 @@
 #include "cli/format.h"
 #include "cli/progress_bar.h"
 #include "common/input_file.h"
+#include "common/peak_memory.h"
 #include "heap/analysis.h"
 #include "heap/distances.h"
 #include "heap/snapshot_reader.h"
@@ -29,7 +30,9 @@ class PhaseTimer {
   explicit PhaseTimer(bool enabled) : enabled_(enabled), last_(std::chrono::steady_clock::now()) {}
   void Lap(const char* phase) {
     auto now = std::chrono::steady_clock::now();
-    if (enabled_) fmt::print(stderr, "oomkit: {:<10} {:7.3f} s\n", phase, std::chrono::duration<double>(now - last_).count());
+    if (enabled_)
+      fmt::print(stderr, "oomkit: {:<12} {:7.3f} s   peak RSS {}\n", phase,
+                 std::chrono::duration<double>(now - last_).count(), HumanSize(PeakRssBytes()));
     last_ = now;
   }
 
@@ -79,7 +82,8 @@ bool LoadAndAnalyze(const HeapOptions& o, PhaseTimer& timer, Snapshot* s, Analys
   bar.Finish();
   timer.Lap("analyze");
   if (o.stats)
-    for (auto [phase, secs] : a->timings) fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s\n", phase, secs);
+    for (const auto& t : a->timings)
+      fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s   peak RSS {}\n", t.phase, t.seconds, HumanSize(t.peak_rss));
   return true;
 }
 

@@ -37,7 +37,14 @@ class InputFile {
   uint64_t file_size() const { return file_size_; }
 
   // Tells the kernel the pages wholly inside [begin, end) are no longer needed.
+  // After this the bytes there must not be read again.
   void Release(size_t begin, size_t end);
+  // The same for bytes that will be read again later: dropped only from a
+  // file mapping, whose pages come back from the page cache (inflated gzip
+  // bytes have no copy elsewhere and stay).
+  void ReleaseUntilNeeded(size_t begin, size_t end) {
+    if (!gzip_) Release(begin, end);
+  }
 
  private:
   char* data_ = nullptr;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "common/parallel.h"
+#include "common/peak_memory.h"
 #include "heap/class_names.h"
 #include "heap/distances.h"
 #include "heap/dom_state.h"
@@ -114,7 +115,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   auto last = std::chrono::steady_clock::now();
   auto lap = [&](const char* phase) {
     auto now = std::chrono::steady_clock::now();
-    a.timings.emplace_back(phase, std::chrono::duration<double>(now - last).count());
+    a.timings.push_back({phase, std::chrono::duration<double>(now - last).count(), PeakRssBytes()});
     last = now;
   };
   PropagateDetachedness(&s);

@@ -54,8 +54,14 @@ struct Analysis {
   DominatorTree tree;
   Statistics statistics;
   uint64_t total_size = 0;
-  // Seconds per phase, in order (printed by --stats).
-  std::vector<std::pair<const char*, double>> timings;
+  // Per phase, in order (printed by --stats): seconds, and the process's
+  // peak RSS when it ended.
+  struct Timing {
+    const char* phase;
+    double seconds;
+    uint64_t peak_rss;
+  };
+  std::vector<Timing> timings;
 };
 
 // Runs every phase; may add strings and rename detached native nodes in s.

@@ -15,10 +15,20 @@ namespace {
 using nlohmann::json;
 
 // [begin, end) of an array's contents: begin is just after '[', end is at ']'.
+// A chunk of an array's contents that starts on a value boundary.
+struct Chunk {
+  size_t begin, end;
+  uint64_t first_value;  // index of the first value in the whole array
+};
+
+// [begin, end) of an array's contents: begin is just after '[', end is at ']'.
+// For number arrays the walk also cuts it into chunks and counts its values.
 struct Span {
   size_t begin = 0;
   size_t end = 0;
   bool present = false;
+  std::vector<Chunk> chunks;
+  uint64_t values = 0;
 };
 
 bool IsWs(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
@@ -48,8 +58,13 @@ struct Sections {
 
 class TopLevelWalker {
  public:
-  TopLevelWalker(const char* p, size_t n, StringTable* strings, const Progress& progress)
-      : p_(p), n_(n), strings_(strings), progress_(progress) {}
+  TopLevelWalker(InputFile& input, StringTable* strings, const Progress& progress, int threads)
+      : input_(input),
+        p_(input.bytes().data()),
+        n_(input.bytes().size()),
+        strings_(strings),
+        progress_(progress),
+        threads_(threads) {}
 
   Status Walk(Sections* out) {
     size_t pos = SkipWs(0);
@@ -92,17 +107,16 @@ class TopLevelWalker {
         Status s = SkipValue(pos, &end);
         if (!s.ok()) return s;
         if (end > n_) return Cut(out, n_, key);
-        out->header = {pos, end, true};
+        out->header.begin = pos;
+        out->header.end = end;
+        out->header.present = true;
         pos = end;
       } else if (Span* span = NumberArray(out, key)) {
         if (p_[pos] != '[')
           return Status::Error(fmt::format("byte {}: expected '[' to open {}, found {}", pos, Quote(key),
                                            Describe(p_, n_, pos)));
-        const void* close = std::memchr(p_ + pos + 1, ']', n_ - pos - 1);
-        if (!close) return Cut(out, n_, key);
-        size_t end = static_cast<const char*>(close) - p_;
-        *span = {pos + 1, end, true};
-        pos = end + 1;
+        if (!ScanNumberArray(pos + 1, span)) return Cut(out, n_, key);
+        pos = span->end + 1;
         progress_("reading", pos, n_);
       } else if (key == "strings") {
         out->strings_seen = true;
@@ -132,6 +146,58 @@ class TopLevelWalker {
     if (key == "samples") return &out->samples;
     if (key == "trace_function_infos") return &out->trace_function_infos;
     return nullptr;
+  }
+
+  // Finds the end of a number array and cuts it into chunks of about 8 MB
+  // that each start just after a comma, counting the values before each.
+  // Chunks are scanned in parallel batches and their pages released at once,
+  // so the array is never resident in memory as a whole; the parse faults
+  // each chunk back in once. False when the file ends first.
+  bool ScanNumberArray(size_t begin, Span* span) {
+    constexpr size_t kChunk = 8 << 20;
+    // boundary(k): where chunk k starts: just after the first ',' at or after
+    // begin + k * kChunk, or at a ']' met before any comma.
+    auto boundary = [&](size_t k) -> size_t {
+      size_t at = begin + k * kChunk;
+      if (k == 0 || at >= n_) return std::min(at, n_);
+      while (at < n_ && p_[at] != ',' && p_[at] != ']') ++at;
+      return at < n_ && p_[at] == ',' ? at + 1 : at;
+    };
+    struct Scanned {
+      size_t begin, end, close;  // close: position of ']' in [begin, end), or SIZE_MAX
+      uint64_t commas;
+    };
+    span->chunks.clear();
+    uint64_t values_before = 0;
+    const size_t batch = static_cast<size_t>(threads_) * 2;
+    for (size_t first = 0;; first += batch) {
+      std::vector<Scanned> scanned(batch);
+      ParallelFor(batch, threads_, [&](size_t i) {
+        Scanned& c = scanned[i];
+        c.begin = boundary(first + i);
+        c.end = boundary(first + i + 1);
+        const void* close = c.begin < c.end ? std::memchr(p_ + c.begin, ']', c.end - c.begin) : nullptr;
+        c.close = close ? static_cast<size_t>(static_cast<const char*>(close) - p_) : SIZE_MAX;
+        size_t stop = close ? c.close : c.end;
+        c.commas = static_cast<uint64_t>(std::count(p_ + c.begin, p_ + stop, ','));
+        input_.ReleaseUntilNeeded(c.begin, stop);
+      });
+      for (const Scanned& c : scanned) {
+        if (c.begin >= n_) return false;
+        size_t stop = c.close != SIZE_MAX ? c.close : c.end;
+        if (stop > c.begin) span->chunks.push_back({c.begin, stop, values_before});
+        values_before += c.commas;
+        if (c.close != SIZE_MAX) {
+          span->begin = begin;
+          span->end = c.close;
+          span->present = true;
+          // n values have n-1 commas, unless the array is empty.
+          span->values = values_before > 0 || !std::all_of(p_ + begin, p_ + c.close, IsWs) ? values_before + 1 : 0;
+          return true;
+        }
+      }
+      progress_("reading", scanned.back().end, n_);
+    }
   }
 
   Status Cut(Sections* out, size_t pos, std::string_view where) {
@@ -384,10 +450,12 @@ class TopLevelWalker {
     }
   }
 
+  InputFile& input_;
   const char* p_;
   size_t n_;
   StringTable* strings_;
   const Progress& progress_;
+  int threads_;
 };
 
 // ---------------------------------------------------------------- header
@@ -514,59 +582,23 @@ Status ParseHeader(const char* p, const Span& span, Snapshot* snap) {
 
 // ---------------------------------------------------------------- number arrays
 
-// A chunk of an array's contents that starts on a value boundary.
-struct Chunk {
-  size_t begin, end;
-  uint64_t first_value;  // index of the first value in the whole array
-};
-
-struct SplitArrayResult {
-  std::vector<Chunk> chunks;
-  uint64_t values = 0;
-};
-
-// Splits span into chunks of about 8 MB, each ending just after a comma (the
-// last one at ']'), and numbers their values by counting commas.
-Result<SplitArrayResult> SplitArray(const char* p, const Span& span, const char* section, int threads) {
-  constexpr size_t kChunk = 8 << 20;
-  // A comma right before ']' would miscount values: report it here.
+// The walk cut the array into chunks; this only rejects a comma right before
+// ']' (which would make the comma count one value too many).
+Status CheckNoTrailingComma(const char* p, const Span& span, const char* section) {
   size_t last = span.end;
   while (last > span.begin && IsWs(p[last - 1])) --last;
   if (last > span.begin && p[last - 1] == ',')
     return Status::Error(fmt::format("byte {}: expected a number after ',' in \"{}\", found ']'", last - 1, section));
-  SplitArrayResult out;
-  size_t pos = span.begin;
-  while (pos < span.end) {
-    size_t target = pos + kChunk;
-    size_t end = span.end;
-    if (target < span.end) {
-      const void* comma = std::memchr(p + target, ',', span.end - target);
-      if (comma) end = static_cast<const char*>(comma) - p + 1;
-    }
-    out.chunks.push_back({pos, end, 0});
-    pos = end;
-  }
-  std::vector<uint64_t> commas(out.chunks.size());
-  ParallelFor(out.chunks.size(), threads, [&](size_t i) {
-    commas[i] = static_cast<uint64_t>(std::count(p + out.chunks[i].begin, p + out.chunks[i].end, ','));
-  });
-  uint64_t total = 0;
-  for (size_t i = 0; i < out.chunks.size(); ++i) {
-    out.chunks[i].first_value = total;
-    total += commas[i];
-  }
-  // n values have n-1 commas, unless the array is empty.
-  out.values = std::all_of(p + span.begin, p + span.end, IsWs) ? 0 : total + 1;
-  return out;
+  return Status();
 }
 
-// Splits an array of fixed-size records and checks that it holds a whole
-// number of them, as many as the header says.
-Result<SplitArrayResult> SplitRecords(const char* p, const Span& span, const char* section, uint32_t fields,
-                                      uint64_t header_count, const Span& header, int threads) {
-  auto split = SplitArray(p, span, section, threads);
-  if (!split.ok()) return split;
-  uint64_t values = split.value().values;
+// Checks that an array of fixed-size records holds a whole number of them,
+// as many as the header says.
+Status CheckRecords(const char* p, const Span& span, const char* section, uint32_t fields, uint64_t header_count,
+                    const Span& header) {
+  Status s = CheckNoTrailingComma(p, span, section);
+  if (!s.ok()) return s;
+  uint64_t values = span.values;
   if (values % fields != 0)
     return Status::Error(fmt::format("byte {}: \"{}\" holds {} numbers, not a multiple of its {} fields", span.end,
                                      section, values, fields));
@@ -575,7 +607,7 @@ Result<SplitArrayResult> SplitRecords(const char* p, const Span& span, const cha
     return Status::Error(fmt::format("byte {}: the header says {}_count {} but \"{}\" holds {} {}s", header.begin,
                                      unit, header_count, section, values / fields, unit));
   }
-  return split;
+  return Status();
 }
 
 // Parses one chunk, feeding each value to cursor.Put(); returns the error of
@@ -703,11 +735,11 @@ struct VectorCursor {
 
 Status ParseU32Vector(InputFile& input, const Span& span, const char* section, int threads,
                       const Progress& progress, std::vector<uint32_t>* out) {
-  auto split = SplitArray(input.bytes().data(), span, section, threads);
-  if (!split.ok()) return split.status();
-  out->resize(split.value().values);
+  Status s = CheckNoTrailingComma(input.bytes().data(), span, section);
+  if (!s.ok()) return s;
+  out->resize(span.values);
   if (out->empty()) return Status();
-  return ParseArray(input, split.value().chunks, section, threads, progress,
+  return ParseArray(input, span.chunks, section, threads, progress,
                     [&](uint64_t first) { return VectorCursor{out->data() + first}; });
 }
 
@@ -730,7 +762,7 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   Snapshot snap;
   Sections sec;
   {
-    TopLevelWalker walker(p, n, &snap.strings, options.progress);
+    TopLevelWalker walker(input, &snap.strings, options.progress, threads);
     Status s = walker.Walk(&sec);
     if (!s.ok()) return s;
   }
@@ -778,9 +810,9 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
                     : f == "trace_node_id" ? Field::kTraceNodeId
                                            : Field::kIgnore;
   }
-  auto node_split = SplitRecords(p, sec.nodes, "nodes", nf, snap.header_node_count, sec.header, threads);
-  if (!node_split.ok()) return node_split.status();
-  const uint64_t node_values = node_split.value().values;
+  s = CheckRecords(p, sec.nodes, "nodes", nf, snap.header_node_count, sec.header);
+  if (!s.ok()) return s;
+  const uint64_t node_values = sec.nodes.values;
   const uint64_t node_count = node_values / nf;
   if (node_count == 0) return Status::Error(fmt::format("byte {}: \"nodes\" is empty", sec.nodes.begin));
   // Ordinals are 32-bit, and the dominator-tree walk keeps a flag in bit 31.
@@ -795,7 +827,7 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   snap.first_edge.Reset(node_count + 1);
   snap.node_detachedness.Reset(node_count, 0);
   if (L.has_trace_node_id()) snap.node_trace_id.Reset(node_count);
-  s = ParseArray(input, node_split.value().chunks, "nodes", threads, options.progress, [&](uint64_t first) {
+  s = ParseArray(input, sec.nodes.chunks, "nodes", threads, options.progress, [&](uint64_t first) {
     return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
                       static_cast<uint32_t>(first % nf)};
   });
@@ -808,9 +840,9 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
     edge_kinds[i] = f == "type" ? Field::kType : f == "name_or_index" ? Field::kName : f == "to_node" ? Field::kTo
                                                                                                         : Field::kIgnore;
   }
-  auto edge_split = SplitRecords(p, sec.edges, "edges", ef, snap.header_edge_count, sec.header, threads);
-  if (!edge_split.ok()) return edge_split.status();
-  const uint64_t edge_count = edge_split.value().values / ef;
+  s = CheckRecords(p, sec.edges, "edges", ef, snap.header_edge_count, sec.header);
+  if (!s.ok()) return s;
+  const uint64_t edge_count = sec.edges.values / ef;
   if (edge_count >= UINT32_MAX) return Status::Error("more than 2^32 edges are not supported");
   // Edge counts per node become offsets (first_edge holds the counts until now).
   uint64_t sum = 0;
@@ -827,7 +859,7 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
   snap.edge_type.Reset(edge_count);
   snap.edge_name.Reset(edge_count);
   snap.edge_to.Reset(edge_count);
-  s = ParseArray(input, edge_split.value().chunks, "edges", threads, options.progress, [&](uint64_t first) {
+  s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, [&](uint64_t first) {
     return EdgeCursor{&snap,          edge_kinds.data(),
                       ef,             static_cast<uint32_t>(L.edge_types.size()),
                       nf,             node_values,

@@ -1,0 +1,12 @@
+// Peak resident memory of this process so far (VmHWM), for --stats: memory
+// is a target like time, so each phase reports it.
+#pragma once
+
+#include <cstdint>
+
+namespace oomkit {
+
+// Bytes; 0 where /proc is not readable.
+uint64_t PeakRssBytes();
+
+}  // namespace oomkit
