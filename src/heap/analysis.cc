@@ -123,12 +123,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   WeakMapNames weakmaps(s, threads);
   BitVector essential = EssentialEdges(s, options.semantics, weakmaps);
   lap("essential");
-  if (options.semantics == Semantics::kDevTools) {
-    a.self_size = ReattributeShallowSizes(s);
-  } else {
-    a.self_size.Reset(s.node_count);
-    std::copy(s.node_self_size.begin(), s.node_self_size.end(), a.self_size.begin());
-  }
+  a.self_size = std::move(s.node_self_size);
+  if (options.semantics == Semantics::kDevTools) ReattributeShallowSizes(s, &a.self_size);
   lap("shallow");
   a.tree = ComputeDominators(s, essential, a.self_size, options.progress);
   essential.Release();

@@ -47,7 +47,9 @@ struct AnalysisOptions {
 
 struct Analysis {
   Semantics semantics = Semantics::kDevTools;
-  PodArray<uint32_t> self_size;  // after re-attribution in DevTools semantics
+  // Taken from the snapshot (its node_self_size is empty afterwards), then
+  // re-attributed in place with DevTools semantics.
+  PodArray<uint32_t> self_size;
   PodArray<int32_t> distance;
   PodArray<uint32_t> class_of;  // index into classes
   std::vector<ClassKey> classes;
@@ -64,7 +66,8 @@ struct Analysis {
   std::vector<Timing> timings;
 };
 
-// Runs every phase; may add strings and rename detached native nodes in s.
+// Runs every phase; may add strings and rename detached native nodes in s,
+// and takes its self sizes (see Analysis::self_size).
 Analysis Analyze(Snapshot* s, const AnalysisOptions& options);
 
 }  // namespace oomkit::heap

@@ -45,7 +45,9 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
   const size_t len = size_t{node_count} + 1;
   PodArray<uint32_t> parent(len, 0), ancestor(len, 0), vertex(len, 0), label(len, 0), semi(len, 0), dom(len, 0);
   PodArray<uint32_t> cursor(len, 0);  // DFS: next edge per node; later the compression stack
-  PodArray<uint32_t> bucket_head(len, 0), bucket_next(len, 0);
+  // Buckets are singly linked lists: head per vertex, and the link of a
+  // vertex w kept in dom[w], which is only written when w leaves its bucket.
+  PodArray<uint32_t> bucket_head(len, 0);
   uint32_t n = 0;
 
   auto dfs = [&](uint32_t root) {
@@ -126,16 +128,25 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
       }
     }
     uint32_t b = vertex[semi[w]];
-    bucket_next[w] = bucket_head[b];
+    dom[w] = bucket_head[b];
     bucket_head[b] = w;
     const uint32_t pw = parent[w];
     ancestor[w] = pw;  // link
-    for (uint32_t v = bucket_head[pw]; v != 0; v = bucket_next[v]) {
+    for (uint32_t v = bucket_head[pw], next; v != 0; v = next) {
+      next = dom[v];
       uint32_t u = eval(v);
       dom[v] = semi[u] < semi[v] ? u : pw;
     }
     bucket_head[pw] = 0;
   }
+  // Buckets never processed (only in cycles nothing reachable retains): their
+  // members' dom still holds a link; DevTools leaves it 0, which the step
+  // below turns into the root.
+  for (uint32_t i = 1; i <= n; ++i)
+    for (uint32_t v = bucket_head[vertex[i]], next; v != 0; v = next) {
+      next = dom[v];
+      dom[v] = 0;
+    }
   dom[0] = dom[r] = r;
   for (uint32_t i = 2; i <= n; ++i) {
     uint32_t w = vertex[i];
@@ -152,7 +163,6 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
   semi.Release();
   cursor.Release();
   bucket_head.Release();
-  bucket_next.Release();
 
   tree.dominator.Reset(node_count);
   tree.retained_size.Reset(node_count);

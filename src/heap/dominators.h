@@ -13,7 +13,7 @@
 // A node's retained size is its self size plus that of every node it
 // dominates; the root dominates itself.
 //
-// Memory while it runs: 36 B/node (nine uint32 arrays over nodes) plus the
+// Memory while it runs: 32 B/node (eight uint32 arrays over nodes) plus the
 // predecessor lists, 4 B per essential edge + 4 B/node. What stays: dominator
 // 4 B/node, retained size 8 B/node, dominated-children lists 8 B/node.
 #pragma once

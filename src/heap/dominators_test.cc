@@ -51,3 +51,31 @@ TEST(Dominators, DevToolsMockGcRootsIdomIsNotParent) {
 
 }  // namespace
 }  // namespace oomkit::heap
+
+namespace oomkit::heap {
+namespace {
+
+// Two objects holding each other, reached from the root only by a weak
+// edge: neither is an orphan (each has a retaining edge) nor reachable. As in
+// DevTools, each is numbered under the root on its own, their buckets are
+// never processed, and both end up dominated by the root.
+TEST(Dominators, CycleReachedOnlyWeaklyHangsFromTheRoot) {
+  auto snap = testing::ReadText(
+      R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
+      R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
+      R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+      R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
+      R"("node_count":4,"edge_count":4},)"
+      R"("nodes":[9,0,1,0,2, 3,1,3,10,0, 3,2,5,20,1, 3,2,7,30,1],)"
+      R"("edges":[5,3,5, 6,4,10, 2,3,15, 2,3,10],)"
+      R"("strings":["", "global", "Object", "next", "w"]})");
+  ASSERT_TRUE(snap.ok()) << snap.error();
+  Analysis a = Analyze(&snap.value(), {});
+  EXPECT_EQ(a.tree.unreachable, 2u);
+  EXPECT_EQ(a.tree.dominator[2], 0u);
+  EXPECT_EQ(a.tree.dominator[3], 0u);
+  EXPECT_EQ(a.tree.retained_size[0], 60u);
+}
+
+}  // namespace
+}  // namespace oomkit::heap

@@ -1,6 +1,5 @@
 #include "heap/shallow_sizes.h"
 
-#include <cstring>
 #include <vector>
 
 namespace oomkit::heap {
@@ -16,11 +15,10 @@ bool HasUserRoots(const Snapshot& s) {
   return false;
 }
 
-PodArray<uint32_t> ReattributeShallowSizes(const Snapshot& s) {
+void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes) {
   const SnapshotLayout& L = s.layout;
-  PodArray<uint32_t> self(s.node_count);
-  std::memcpy(self.data(), s.node_self_size.data(), self.bytes());
-  if (!HasUserRoots(s)) return self;
+  PodArray<uint32_t>& self = *self_sizes;
+  if (!HasUserRoots(s)) return;
 
   constexpr uint32_t kUnvisited = 0xffffffff;
   constexpr uint32_t kMultipleOwners = 0xfffffffe;
@@ -29,6 +27,7 @@ PodArray<uint32_t> ReattributeShallowSizes(const Snapshot& s) {
   // does not change it.
   PodArray<uint32_t> owners(s.node_count);
   std::vector<uint32_t> work;
+  work.reserve(s.node_count);  // every ordinary node is pushed once up front
   for (uint32_t i = 0; i < s.node_count; ++i) {
     int t = s.node_type[i];
     bool owned_kind = t == L.hidden || t == L.array ||
@@ -64,7 +63,6 @@ PodArray<uint32_t> ReattributeShallowSizes(const Snapshot& s) {
     self[owner] += self[i];  // wraps at 2^32 exactly as DevTools' Uint32Array does
     self[i] = 0;
   }
-  return self;
 }
 
 }  // namespace oomkit::heap

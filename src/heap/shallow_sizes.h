@@ -16,7 +16,8 @@ namespace oomkit::heap {
 bool HasUserRoots(const Snapshot& s);
 bool IsUserRoot(const Snapshot& s, uint32_t node);
 
-// Returns the self sizes after re-attribution (4 B/node).
-PodArray<uint32_t> ReattributeShallowSizes(const Snapshot& s);
+// Re-attributes `self` (the self sizes, by ordinal) in place, as DevTools
+// does to its node array.
+void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self);
 
 }  // namespace oomkit::heap
