@@ -1,5 +1,7 @@
 #include "heap/dominators.h"
 
+#include <vector>
+
 namespace oomkit::heap {
 namespace {
 
@@ -38,147 +40,120 @@ Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential) {
 DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
                                 const Progress& progress) {
   const uint32_t node_count = s.node_count;
-  Predecessors pred = BuildPredecessors(s, essential);
-  progress("dominators", 1, 4);
-
-  // Vertices are numbered 1..n (ordinal + 1) so that 0 means "none".
+  // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
   const size_t len = size_t{node_count} + 1;
-  PodArray<uint32_t> parent(len, 0), ancestor(len, 0), vertex(len, 0), label(len, 0), semi(len, 0), dom(len, 0);
-  PodArray<uint32_t> cursor(len, 0);  // DFS: next edge per node; later the compression stack
-  // Buckets are singly linked lists: head per vertex, and the link of a
-  // vertex w kept in dom[w], which is only written when w leaves its bucket.
-  PodArray<uint32_t> bucket_head(len, 0);
+  PodArray<uint32_t> number(node_count, 0);  // node -> preorder number, 0 until visited
+  PodArray<uint32_t> vertex(len);            // number -> node
+  PodArray<uint32_t> parent(len);            // number -> DFS parent's number; later the idom's number
+  PodArray<uint32_t> cursor(len);            // node -> next edge to look at, during the DFS only
   uint32_t n = 0;
 
-  auto dfs = [&](uint32_t root) {
-    cursor[root - 1] = s.first_edge[root - 1];
-    uint32_t v = root;
-    while (v != 0) {
-      if (semi[v] == 0) {
-        semi[v] = ++n;
-        vertex[n] = label[v] = v;
-      }
-      uint32_t next = parent[v];
-      const uint32_t vo = v - 1;
-      for (; cursor[vo] < s.first_edge[vo + 1]; ++cursor[vo]) {
-        uint32_t e = cursor[vo];
+  auto visit = [&](uint32_t node, uint32_t parent_number) {
+    number[node] = ++n;
+    vertex[n] = node;
+    parent[n] = parent_number;
+    cursor[node] = s.first_edge[node];
+  };
+  // Iterative DFS over essential edges in edge order, from start up to the
+  // return to start.
+  auto dfs = [&](uint32_t start, uint32_t parent_number) {
+    visit(start, parent_number);
+    uint32_t v = start;
+    while (true) {
+      uint32_t next = UINT32_MAX;
+      for (uint32_t end = s.first_edge[v + 1]; cursor[v] < end; ++cursor[v]) {
+        uint32_t e = cursor[v];
         if (!essential.Get(e)) continue;
-        uint32_t w = s.edge_to[e] + 1;
-        if (semi[w] == 0) {
-          parent[w] = v;
-          cursor[w - 1] = s.first_edge[w - 1];
+        uint32_t w = s.edge_to[e];
+        if (number[w] == 0) {
           next = w;
           break;
         }
       }
-      v = next;
+      if (next != UINT32_MAX) {
+        visit(next, number[v]);
+        v = next;
+      } else if (v == start) {
+        break;
+      } else {
+        v = vertex[parent[number[v]]];
+      }
     }
   };
 
-  const uint32_t r = s.root + 1;
-  dfs(r);
-  uint32_t reached = n;
-  if (n < node_count) {
-    for (uint32_t v = 1; v <= node_count; ++v) {
-      if (semi[v] == 0 && pred.first[v - 1] == pred.first[v]) {
-        parent[v] = r;
-        dfs(v);
-      }
-    }
-  }
-  if (n < node_count) {
-    for (uint32_t v = 1; v <= node_count; ++v) {
-      if (semi[v] == 0) {
-        parent[v] = r;
-        semi[v] = ++n;
-        vertex[n] = label[v] = v;
-      }
-    }
-  }
+  dfs(s.root, 0);
+  const uint32_t reached = n;
+  Predecessors pred = BuildPredecessors(s, essential);
+  auto has_preds = [&](uint32_t node) { return pred.first[node] != pred.first[node + 1]; };
+  progress("dominators", 1, 4);
+  if (n < node_count)
+    for (uint32_t v = 0; v < node_count; ++v)
+      if (number[v] == 0 && !has_preds(v)) dfs(v, 1);
+  if (n < node_count)
+    for (uint32_t v = 0; v < node_count; ++v)
+      if (number[v] == 0) visit(v, 1);
   progress("dominators", 2, 4);
 
-  uint32_t* stack = cursor.data();  // the DFS is over: reuse its array
-  auto compress = [&](uint32_t v) {
-    uint32_t sp = 0;
-    while (ancestor[ancestor[v]] != 0) {
-      stack[++sp] = v;
-      v = ancestor[v];
-    }
-    while (sp > 0) {
-      uint32_t w = stack[sp--];
+  // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
+  PodArray<uint32_t>& label = cursor;  // the DFS is over: reuse its array
+  PodArray<uint32_t> semi(len), ancestor(len, 0);
+  for (uint32_t i = 0; i <= n; ++i) label[i] = semi[i] = i;
+  std::vector<uint32_t> stack;
+  auto eval = [&](const uint32_t v) {
+    if (ancestor[v] == 0) return v;
+    // Path compression: every vertex on the path to the linked root takes
+    // the best label above it and points at that root.
+    for (uint32_t x = v; ancestor[ancestor[x]] != 0; x = ancestor[x]) stack.push_back(x);
+    while (!stack.empty()) {
+      uint32_t w = stack.back();
+      stack.pop_back();
       if (semi[label[ancestor[w]]] < semi[label[w]]) label[w] = label[ancestor[w]];
       ancestor[w] = ancestor[ancestor[w]];
     }
-  };
-  auto eval = [&](uint32_t v) {
-    if (ancestor[v] == 0) return v;
-    compress(v);
     return label[v];
   };
-
   for (uint32_t i = n; i >= 2; --i) {
     const uint32_t w = vertex[i];
-    const uint32_t wo = w - 1;
-    if (pred.first[wo] == pred.first[wo + 1]) {
-      semi[w] = semi[r];  // an orphan's only predecessor is the root
+    if (!has_preds(w)) {
+      semi[i] = 1;  // a node with only weak retainers hangs from the root
     } else {
-      for (uint32_t k = pred.first[wo]; k < pred.first[wo + 1]; ++k) {
-        uint32_t u = eval(pred.preds[k] + 1);
-        if (semi[u] < semi[w]) semi[w] = semi[u];
+      for (uint32_t k = pred.first[w]; k < pred.first[w + 1]; ++k) {
+        uint32_t u = eval(number[pred.preds[k]]);
+        if (semi[u] < semi[i]) semi[i] = semi[u];
       }
     }
-    uint32_t b = vertex[semi[w]];
-    dom[w] = bucket_head[b];
-    bucket_head[b] = w;
-    const uint32_t pw = parent[w];
-    ancestor[w] = pw;  // link
-    for (uint32_t v = bucket_head[pw], next; v != 0; v = next) {
-      next = dom[v];
-      uint32_t u = eval(v);
-      dom[v] = semi[u] < semi[v] ? u : pw;
-    }
-    bucket_head[pw] = 0;
+    ancestor[i] = parent[i];  // link
   }
-  // Buckets never processed (only in cycles nothing reachable retains): their
-  // members' dom still holds a link; DevTools leaves it 0, which the step
-  // below turns into the root.
-  for (uint32_t i = 1; i <= n; ++i)
-    for (uint32_t v = bucket_head[vertex[i]], next; v != 0; v = next) {
-      next = dom[v];
-      dom[v] = 0;
-    }
-  dom[0] = dom[r] = r;
-  for (uint32_t i = 2; i <= n; ++i) {
-    uint32_t w = vertex[i];
-    if (dom[w] != vertex[semi[w]]) dom[w] = dom[dom[w]];
-  }
+  pred = Predecessors();
   progress("dominators", 3, 4);
+
+  // Immediate dominators (Semi-NCA): the nearest DFS ancestor of the parent
+  // whose number is at most the semidominator; parent[] becomes the idom.
+  parent[1] = 1;
+  for (uint32_t i = 2; i <= n; ++i) {
+    uint32_t d = parent[i];
+    while (d > semi[i]) d = parent[d];
+    parent[i] = d;
+  }
 
   DominatorTree tree;
   tree.unreachable = node_count - reached;
-  pred = Predecessors();
-  parent.Release();
-  ancestor.Release();
-  label.Release();
-  semi.Release();
-  cursor.Release();
-  bucket_head.Release();
-
-  tree.dominator.Reset(node_count);
+  tree.dominator = std::move(label);  // len entries, node_count used
+  for (uint32_t o = 0; o < node_count; ++o) tree.dominator[o] = vertex[parent[number[o]]];
   tree.retained_size.Reset(node_count);
-  for (uint32_t o = 0; o < node_count; ++o) {
-    tree.dominator[o] = dom[o + 1] - 1;
-    tree.retained_size[o] = self_size[o];
-  }
+  for (uint32_t o = 0; o < node_count; ++o) tree.retained_size[o] = self_size[o];
   for (uint32_t i = n; i > 1; --i) {
-    uint32_t o = vertex[i] - 1;
+    uint32_t o = vertex[i];
     tree.retained_size[tree.dominator[o]] += tree.retained_size[o];
   }
-  dom.Release();
+  number.Release();
   vertex.Release();
+  parent.Release();
 
-  // Children lists, in ordinal order.
-  tree.first_child.Reset(len, 0);
+  // Children lists, in ordinal order, in the arrays semi and ancestor leave.
+  tree.first_child = std::move(semi);
+  tree.children = std::move(ancestor);
+  tree.first_child.Fill(0);
   for (uint32_t o = 0; o < node_count; ++o)
     if (o != s.root) ++tree.first_child[tree.dominator[o]];
   uint32_t sum = 0;
@@ -187,7 +162,6 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
     tree.first_child[o] = sum;
     sum += c;
   }
-  tree.children.Reset(sum);
   for (uint32_t o = 0; o < node_count; ++o)
     if (o != s.root) tree.children[tree.first_child[tree.dominator[o]]++] = o;
   for (uint32_t o = node_count; o > 0; --o) tree.first_child[o] = tree.first_child[o - 1];

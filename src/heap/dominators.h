@@ -1,21 +1,30 @@
 // Dominator tree and retained sizes.
 //
-// Lengauer and Tarjan (1979), with the simple eval/link, an iterative DFS and
-// an iterative path compression, run the way DevTools runs it so that the
-// trees are identical, including on the parts of the graph the retaining
-// edges do not reach from the root:
-//   - first a DFS from the root over essential edges, successors in edge order;
-//   - then, in ordinal order, a DFS from every node not reached yet whose
+// The tree must be DevTools' own, including where the retaining edges do not
+// reach from the root. DevTools runs Lengauer-Tarjan after a DFS that
+//   - first walks from the root over essential edges, successors in edge order;
+//   - then, in ordinal order, walks from every node not reached yet whose
 //     retainers are all non-essential ("only weak retainers"), as if the root
-//     pointed at it;
-//   - then every node still not reached (cycles held only by each other) is
-//     numbered on its own as a child of the root.
+//     pointed at it; such a node's semidominator is the root;
+//   - then numbers every node still not reached (cycles held only by each
+//     other) on its own as a child of the root.
+// The same DFS numbering and the same semidominator computation (eval/link
+// with path compression) are done here, then each immediate dominator is
+// found as in Semi-NCA (Georgiadis, Tarjan, Werneck 2006): walk up from the
+// DFS parent while above the semidominator. For everything the root reaches
+// (directly or through the "weak only" nodes) that is the unique dominator
+// tree, so Lengauer-Tarjan's bucket step gives the same; the cycles numbered
+// on their own hang from the root in both (dominators_test pins this, and
+// checks random graphs against brute force). Semi-NCA needs no buckets, and
+// working on DFS numbers lets the DFS cursor and the dominators reuse arrays.
+//
 // A node's retained size is its self size plus that of every node it
 // dominates; the root dominates itself.
 //
-// Memory while it runs: 32 B/node (eight uint32 arrays over nodes) plus the
-// predecessor lists, 4 B per essential edge + 4 B/node. What stays: dominator
-// 4 B/node, retained size 8 B/node, dominated-children lists 8 B/node.
+// Memory while it runs: 24 B/node (six uint32 arrays) plus the predecessor
+// lists, 4 B per essential edge + 4 B/node. What stays: dominator 4 B/node,
+// retained size 8 B/node, dominated-children lists 8 B/node (built in arrays
+// the computation no longer needs).
 #pragma once
 
 #include "common/pod_array.h"
@@ -28,6 +37,7 @@ struct DominatorTree {
   PodArray<uint32_t> dominator;      // ordinal of the immediate dominator; the root's is itself
   PodArray<uint64_t> retained_size;  // bytes
   // Children in the dominator tree: node n dominates children[first_child[n] .. first_child[n+1]).
+  // (children may be longer than the node_count - 1 entries in use.)
   PodArray<uint32_t> first_child;
   PodArray<uint32_t> children;
   uint32_t unreachable = 0;  // nodes the essential edges do not reach from the root

@@ -1,5 +1,6 @@
 #include "heap/dominators.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "heap/analysis.h"
@@ -18,7 +19,7 @@ TEST(Dominators, DevToolsMockSixNodes) {
   auto snap = ReadFile(SharedPath("fixtures/devtools-mock-6node.heapsnapshot"));
   ASSERT_TRUE(snap.ok()) << snap.error();
   Analysis a = Analyze(&snap.value(), {});
-  std::vector<uint32_t> dom(a.tree.dominator.begin(), a.tree.dominator.end());
+  std::vector<uint32_t> dom(a.tree.dominator.begin(), a.tree.dominator.begin() + snap.value().node_count);
   std::vector<uint64_t> retained(a.tree.retained_size.begin(), a.tree.retained_size.end());
   EXPECT_EQ(dom, (std::vector<uint32_t>{0, 0, 0, 0, 2, 3}));
   EXPECT_EQ(retained, (std::vector<uint64_t>{20, 2, 8, 10, 5, 6}));
@@ -75,6 +76,99 @@ TEST(Dominators, CycleReachedOnlyWeaklyHangsFromTheRoot) {
   EXPECT_EQ(a.tree.dominator[2], 0u);
   EXPECT_EQ(a.tree.dominator[3], 0u);
   EXPECT_EQ(a.tree.retained_size[0], 60u);
+}
+
+}  // namespace
+}  // namespace oomkit::heap
+
+namespace oomkit::heap {
+namespace {
+
+// Brute force: v's dominators are the nodes without which v cannot be
+// reached from the root. The graph is DevTools' view: retaining edges plus
+// an edge from the root to every node with no retaining edge at all; nodes
+// still unreached hang from the root.
+std::vector<uint32_t> BruteForceDominators(uint32_t n, const std::vector<std::vector<uint32_t>>& out) {
+  std::vector<std::vector<uint32_t>> succ = out;
+  std::vector<int> indegree(n, 0);
+  for (uint32_t v = 0; v < n; ++v)
+    for (uint32_t w : out[v]) ++indegree[w];
+  for (uint32_t v = 1; v < n; ++v)
+    if (indegree[v] == 0) succ[0].push_back(v);
+  auto reach = [&](uint32_t removed) {
+    std::vector<char> seen(n, 0);
+    std::vector<uint32_t> stack = {0};
+    seen[0] = 1;
+    while (!stack.empty()) {
+      uint32_t v = stack.back();
+      stack.pop_back();
+      for (uint32_t w : succ[v])
+        if (w != removed && !seen[w]) seen[w] = 1, stack.push_back(w);
+    }
+    return seen;
+  };
+  std::vector<char> reachable = reach(UINT32_MAX);
+  std::vector<std::vector<char>> dominated_by(n);  // dominated_by[d][v]: d dominates v
+  for (uint32_t d = 1; d < n; ++d) {
+    std::vector<char> without = reach(d);
+    dominated_by[d].resize(n);
+    for (uint32_t v = 0; v < n; ++v) dominated_by[d][v] = reachable[v] && !without[v] && v != d;
+  }
+  std::vector<uint32_t> idom(n, 0);
+  for (uint32_t v = 1; v < n; ++v) {
+    if (!reachable[v]) continue;  // hangs from the root
+    // The immediate dominator: the dominator that all other dominators dominate.
+    for (uint32_t d = 1; d < n; ++d) {
+      if (!dominated_by[d][v]) continue;
+      bool immediate = true;
+      for (uint32_t e = 1; e < n && immediate; ++e)
+        if (e != d && dominated_by[e][v] && !dominated_by[e][d]) immediate = false;
+      if (immediate) idom[v] = d;
+    }
+  }
+  return idom;
+}
+
+TEST(Dominators, RandomGraphsMatchBruteForce) {
+  uint64_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(seed >> 33);
+  };
+  for (int round = 0; round < 3000; ++round) {
+    const uint32_t n = 2 + next() % 12;
+    std::vector<std::vector<uint32_t>> out(n);  // retaining edges only
+    std::string nodes, edges;
+    uint32_t edge_count = 0;
+    for (uint32_t v = 0; v < n; ++v) {
+      uint32_t k = next() % 4;
+      std::string mine;
+      for (uint32_t j = 0; j < k; ++j) {
+        uint32_t w = next() % n;
+        bool weak = next() % 5 == 0;
+        if (!weak && w != v) out[v].push_back(w);
+        mine += fmt::format("{}{},1,{}", edges.empty() && mine.empty() ? "" : ",", weak ? 6 : 3, w * 5);
+      }
+      edges += mine;
+      edge_count += k;
+      // Type "object" everywhere but the synthetic root: no shortcut edges, so
+      // no page-owned filtering; self edges and weak ones never retain.
+      nodes += fmt::format("{}{},1,{},{},{}", v ? "," : "", v ? 3 : 9, 2 * v + 1, 1 + v, k);
+    }
+    std::string text = fmt::format("{}{}{}{}{}{}{}",
+        R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
+        R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
+        R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+        R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
+        R"("node_count":)", n, R"(,"edge_count":)", edge_count, R"(},"nodes":[)", nodes,
+        fmt::format(R"(],"edges":[{}],"strings":["", "x"]}})", edges));
+    auto snap = testing::ReadText(text);
+    ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
+    Analysis a = Analyze(&snap.value(), {});
+    std::vector<uint32_t> expected = BruteForceDominators(n, out);
+    for (uint32_t v = 1; v < n; ++v)
+      ASSERT_EQ(a.tree.dominator[v], expected[v]) << "round " << round << " node " << v << "\n" << text;
+  }
 }
 
 }  // namespace
