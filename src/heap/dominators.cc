@@ -5,34 +5,43 @@
 namespace oomkit::heap {
 namespace {
 
-// Predecessors over essential edges: preds[first[v] .. first[v+1]) for
-// ordinal v.
+// Predecessors over essential edges, by DFS number: the numbers of the
+// retainers of vertex i are preds[first[i] .. first[i+1]), i in 1..n.
 struct Predecessors {
   PodArray<uint32_t> first;
   PodArray<uint32_t> preds;
 };
 
-Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential) {
+Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number) {
+  const uint32_t n = s.node_count;
   Predecessors p;
-  p.first.Reset(s.node_count + 1, 0);
+  p.first.Reset(size_t{n} + 2, 0);
   uint64_t total = 0;
-  for (uint32_t n = 0; n < s.node_count; ++n)
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (essential.Get(e)) ++p.first[s.edge_to[e]], ++total;
+  for (uint32_t v = 0; v < n; ++v)
+    for (uint32_t e = s.first_edge[v]; e < s.first_edge[v + 1]; ++e)
+      if (essential.Get(e)) ++p.first[number[s.edge_to[e]]], ++total;
   uint32_t sum = 0;
-  for (uint32_t v = 0; v <= s.node_count; ++v) {
-    uint32_t c = p.first[v];
-    p.first[v] = sum;
+  for (uint32_t i = 0; i <= n + 1; ++i) {
+    uint32_t c = p.first[i];
+    p.first[i] = sum;
     sum += c;
   }
   p.preds.Reset(total);
-  // first[v] is used as the fill cursor, then shifted back.
-  for (uint32_t n = 0; n < s.node_count; ++n)
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (essential.Get(e)) p.preds[p.first[s.edge_to[e]]++] = n;
-  for (uint32_t v = s.node_count; v > 0; --v) p.first[v] = p.first[v - 1];
+  // first[i] is used as the fill cursor, then shifted back.
+  for (uint32_t v = 0; v < n; ++v)
+    for (uint32_t e = s.first_edge[v]; e < s.first_edge[v + 1]; ++e)
+      if (essential.Get(e)) p.preds[p.first[number[s.edge_to[e]]]++] = number[v];
+  for (uint32_t i = n + 1; i > 0; --i) p.first[i] = p.first[i - 1];
   p.first[0] = 0;
   return p;
+}
+
+// One bit per node: has at least one essential retainer.
+BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
+  BitVector has(s.node_count);
+  for (uint64_t e = 0; e < s.edge_count; ++e)
+    if (essential.Get(e)) has.Set(s.edge_to[e]);
+  return has;
 }
 
 }  // namespace
@@ -83,15 +92,20 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
 
   dfs(s.root, 0);
   const uint32_t reached = n;
-  Predecessors pred = BuildPredecessors(s, essential);
-  auto has_preds = [&](uint32_t node) { return pred.first[node] != pred.first[node + 1]; };
   progress("dominators", 1, 4);
-  if (n < node_count)
+  if (n < node_count) {
+    BitVector retained = HasRetainers(s, essential);
     for (uint32_t v = 0; v < node_count; ++v)
-      if (number[v] == 0 && !has_preds(v)) dfs(v, 1);
+      if (number[v] == 0 && !retained.Get(v)) dfs(v, 1);
+  }
   if (n < node_count)
     for (uint32_t v = 0; v < node_count; ++v)
       if (number[v] == 0) visit(v, 1);
+  // From here on everything works on DFS numbers: node -> number is not
+  // needed once the predecessor lists are written in numbers.
+  Predecessors pred = BuildPredecessors(s, essential, number);
+  number.Release();
+  auto has_preds = [&](uint32_t i) { return pred.first[i] != pred.first[i + 1]; };
   progress("dominators", 2, 4);
 
   // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
@@ -113,12 +127,11 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
     return label[v];
   };
   for (uint32_t i = n; i >= 2; --i) {
-    const uint32_t w = vertex[i];
-    if (!has_preds(w)) {
+    if (!has_preds(i)) {
       semi[i] = 1;  // a node with only weak retainers hangs from the root
     } else {
-      for (uint32_t k = pred.first[w]; k < pred.first[w + 1]; ++k) {
-        uint32_t u = eval(number[pred.preds[k]]);
+      for (uint32_t k = pred.first[i]; k < pred.first[i + 1]; ++k) {
+        uint32_t u = eval(pred.preds[k]);
         if (semi[u] < semi[i]) semi[i] = semi[u];
       }
     }
@@ -139,14 +152,13 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
   DominatorTree tree;
   tree.unreachable = node_count - reached;
   tree.dominator = std::move(label);  // len entries, node_count used
-  for (uint32_t o = 0; o < node_count; ++o) tree.dominator[o] = vertex[parent[number[o]]];
+  for (uint32_t i = 1; i <= n; ++i) tree.dominator[vertex[i]] = vertex[parent[i]];
   tree.retained_size.Reset(node_count);
   for (uint32_t o = 0; o < node_count; ++o) tree.retained_size[o] = self_size[o];
   for (uint32_t i = n; i > 1; --i) {
     uint32_t o = vertex[i];
     tree.retained_size[tree.dominator[o]] += tree.retained_size[o];
   }
-  number.Release();
   vertex.Release();
   parent.Release();
 

@@ -21,8 +21,9 @@
 // A node's retained size is its self size plus that of every node it
 // dominates; the root dominates itself.
 //
-// Memory while it runs: 24 B/node (six uint32 arrays) plus the predecessor
-// lists, 4 B per essential edge + 4 B/node. What stays: dominator 4 B/node,
+// Memory while it runs: 20 B/node (five uint32 arrays: DFS number <-> node,
+// DFS parent, semidominator, label/DFS cursor, ancestor; never all six at
+// once) plus the predecessor lists, 4 B per essential edge + 4 B/node. What stays: dominator 4 B/node,
 // retained size 8 B/node, dominated-children lists 8 B/node (built in arrays
 // the computation no longer needs).
 #pragma once
