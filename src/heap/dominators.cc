@@ -1,6 +1,9 @@
 #include "heap/dominators.h"
 
+#include <atomic>
 #include <vector>
+
+#include "common/parallel.h"
 
 namespace oomkit::heap {
 namespace {
@@ -12,25 +15,38 @@ struct Predecessors {
   PodArray<uint32_t> preds;
 };
 
-Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number) {
+// Both passes run on all threads: counts and slots are taken with atomic
+// increments, so a vertex's list comes out in any order, which changes
+// nothing (semidominators take a minimum over it).
+Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number,
+                               int threads) {
   const uint32_t n = s.node_count;
   Predecessors p;
   p.first.Reset(size_t{n} + 2, 0);
-  uint64_t total = 0;
-  for (uint32_t v = 0; v < n; ++v)
-    for (uint32_t e = s.first_edge[v]; e < s.first_edge[v + 1]; ++e)
-      if (essential.Get(e)) ++p.first[number[s.edge_to[e]]], ++total;
+  const size_t slices = static_cast<size_t>(threads) * 8;
+  auto for_each_edge = [&](auto&& fn) {
+    ParallelFor(slices, threads, [&](size_t t) {
+      uint32_t b = static_cast<uint32_t>(t * n / slices), e = static_cast<uint32_t>((t + 1) * n / slices);
+      for (uint32_t v = b; v < e; ++v)
+        for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x)
+          if (essential.Get(x)) fn(v, x);
+    });
+  };
+  for_each_edge([&](uint32_t, uint32_t x) {
+    std::atomic_ref<uint32_t>(p.first[number[s.edge_to[x]]]).fetch_add(1, std::memory_order_relaxed);
+  });
   uint32_t sum = 0;
   for (uint32_t i = 0; i <= n + 1; ++i) {
     uint32_t c = p.first[i];
     p.first[i] = sum;
     sum += c;
   }
-  p.preds.Reset(total);
+  p.preds.Reset(sum);
   // first[i] is used as the fill cursor, then shifted back.
-  for (uint32_t v = 0; v < n; ++v)
-    for (uint32_t e = s.first_edge[v]; e < s.first_edge[v + 1]; ++e)
-      if (essential.Get(e)) p.preds[p.first[number[s.edge_to[e]]]++] = number[v];
+  for_each_edge([&](uint32_t v, uint32_t x) {
+    uint32_t slot = std::atomic_ref<uint32_t>(p.first[number[s.edge_to[x]]]).fetch_add(1, std::memory_order_relaxed);
+    p.preds[slot] = number[v];
+  });
   for (uint32_t i = n + 1; i > 0; --i) p.first[i] = p.first[i - 1];
   p.first[0] = 0;
   return p;
@@ -47,7 +63,7 @@ BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
 }  // namespace
 
 DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
-                                const Progress& progress) {
+                                int threads, const Progress& progress) {
   const uint32_t node_count = s.node_count;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
   const size_t len = size_t{node_count} + 1;
@@ -103,7 +119,7 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
       if (number[v] == 0) visit(v, 1);
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
-  Predecessors pred = BuildPredecessors(s, essential, number);
+  Predecessors pred = BuildPredecessors(s, essential, number, threads);
   number.Release();
   auto has_preds = [&](uint32_t i) { return pred.first[i] != pred.first[i + 1]; };
   progress("dominators", 2, 4);

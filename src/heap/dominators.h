@@ -45,6 +45,6 @@ struct DominatorTree {
 };
 
 DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
-                                const Progress& progress);
+                                int threads, const Progress& progress);
 
 }  // namespace oomkit::heap
