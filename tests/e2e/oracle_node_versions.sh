@@ -27,6 +27,12 @@ env -i "$node24" --track-heap-objects "$src/examples/leaky-cache/app.js" --reque
 check "node24-traced" "$tmp/traced.heapsnapshot" || status=1
 (cd "$tmp" && cp "$shared/bench/make-snapshots.js" . && node make-snapshots.js --size 20MB --out "$tmp/gen" >/dev/null 2>&1)
 check "generator-20MB" "$tmp/gen/single.heapsnapshot" || status=1
+# The same output whatever the thread count.
+"$bin" heap summary --json --threads 1 "$tmp/gen/single.heapsnapshot" >"$tmp/t1.json"
+"$bin" heap dominators --json --threads 1 "$tmp/gen/single.heapsnapshot" >>"$tmp/t1.json"
+"$bin" heap summary --json --threads 2 "$tmp/gen/single.heapsnapshot" >"$tmp/t2.json"
+"$bin" heap dominators --json --threads 2 "$tmp/gen/single.heapsnapshot" >>"$tmp/t2.json"
+if cmp -s "$tmp/t1.json" "$tmp/t2.json"; then echo "threads 1 and 2: identical output"; else echo "threads 1 and 2 differ"; status=1; fi
 gzip -c "$tmp/gen/single.heapsnapshot" >"$tmp/gen.heapsnapshot.gz"
 check "generator-20MB-gzip" "$tmp/gen.heapsnapshot.gz" || status=1
 exit $status
