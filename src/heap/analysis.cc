@@ -31,7 +31,7 @@ void RunBoth(int threads, First&& first, Second&& second) {
 
 // Dense class ids: one per distinct class name text, or per (location, name)
 // for objects with a constructor location.
-void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Analysis* a) {
+void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, NodeArrays& arrays, Analysis* a) {
   std::unordered_map<std::string_view, uint32_t> canonical;  // text -> first string index
   PodArray<uint32_t> canon_of(s.strings.size(), UINT32_MAX);  // string index -> canonical index
   PodArray<uint32_t> class_of_name(s.strings.size(), UINT32_MAX);  // canonical index -> class id
@@ -42,7 +42,7 @@ void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Anal
     location_of.Reset(s.node_count, UINT32_MAX);
     for (uint32_t i = 0; i < s.locations.size(); ++i) location_of[s.locations[i].node] = i;
   }
-  a->class_of.Reset(s.node_count);
+  a->class_of = arrays.Take();
   for (uint32_t n = 0; n < s.node_count; ++n) {
     uint32_t idx = class_name[n];
     uint32_t& canon = canon_of[idx];
@@ -135,6 +135,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   PropagateDetachedness(&s);
   lap("detached");
   WeakMapNames weakmaps(s, threads);
+  NodeArrays arrays(s.node_count);
   // Which edges retain, and whose shallow sizes move where, read the same
   // graph and write different arrays: one core each. Both come before the
   // dominators, whose arrays set the peak, so this costs no peak memory.
@@ -143,17 +144,21 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   RunBoth(
       threads, [&] { essential = EssentialEdges(s, options.semantics, weakmaps); },
       [&] {
-        if (options.semantics == Semantics::kDevTools) ReattributeShallowSizes(s, &a.self_size);
+        if (options.semantics == Semantics::kDevTools) ReattributeShallowSizes(s, &a.self_size, arrays);
       });
   lap("essential+shallow");
-  a.tree = ComputeDominators(s, essential, a.self_size, threads, options.progress);
+  a.tree = ComputeDominators(s, essential, a.self_size, arrays, threads, options.progress);
   essential.Release();
+  // What is left takes at most two arrays at once (distances' queue, then the
+  // class names and the class of each node).
+  arrays.Keep(2);
   lap("dominators");
-  a.distance = ComputeDistances(s, options.semantics, weakmaps);
+  a.distance = ComputeDistances(s, options.semantics, weakmaps, arrays);
   lap("distances");
-  PodArray<uint32_t> class_name = ComputeClassNames(&s);
+  PodArray<uint32_t> class_name = ComputeClassNames(&s, arrays);
   lap("names");
-  AssignClasses(s, class_name, &a);
+  AssignClasses(s, class_name, arrays, &a);
+  arrays.Give(std::move(class_name));
   lap("classes");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   a.statistics = ComputeStatistics(s, a);

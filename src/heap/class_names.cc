@@ -91,7 +91,7 @@ std::string FormatPropertyName(std::string_view name) {
   return out;
 }
 
-PodArray<uint32_t> ComputeClassNames(Snapshot* snap) {
+PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
   Snapshot& s = *snap;
   const SnapshotLayout& L = s.layout;
   std::unordered_map<std::string, uint32_t> added;
@@ -107,7 +107,7 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap) {
   std::vector<uint32_t> type_names(L.node_types.size());
   for (size_t t = 0; t < L.node_types.size(); ++t) type_names[t] = add(fmt::format("({})", L.node_types[t]));
 
-  PodArray<uint32_t> cls(s.node_count);
+  PodArray<uint32_t> cls = arrays.Take();
   for (uint32_t n = 0; n < s.node_count; ++n) {
     int t = s.node_type[n];
     if (t == L.hidden) {

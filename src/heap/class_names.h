@@ -16,13 +16,14 @@
 #include <string_view>
 
 #include "common/pod_array.h"
+#include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
 namespace oomkit::heap {
 
 // Returns the class-name string index of every node (4 B/node); adds the
 // invented names to s->strings.
-PodArray<uint32_t> ComputeClassNames(Snapshot* s);
+PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays);
 
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
 bool Utf16Less(std::string_view a, std::string_view b);

@@ -1,6 +1,8 @@
 #include "heap/distances.h"
 
+#include <algorithm>
 #include <string_view>
+#include <vector>
 #include <unordered_set>
 
 #include "heap/shallow_sizes.h"
@@ -23,15 +25,20 @@ int64_t ParseIntJs(std::string_view s) {
 
 }  // namespace
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps,
+                                   NodeArrays& arrays) {
   const SnapshotLayout& L = s.layout;
   const bool devtools = semantics == Semantics::kDevTools;
   PodArray<int32_t> distance(s.node_count, kNoDistance);
   // Each node enters the queue once per search, but a user root the root
   // points at twice enters twice (as in DevTools, where that matters for the
   // WeakMap pairing below).
-  const uint32_t root_edges = s.first_edge[s.root + 1] - s.first_edge[s.root];
-  PodArray<uint32_t> queue(size_t{s.node_count} + root_edges);
+  std::vector<uint32_t> user_roots;
+  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e)
+    if (IsUserRoot(s, s.edge_to[e])) user_roots.push_back(s.edge_to[e]);
+  std::sort(user_roots.begin(), user_roots.end());
+  const size_t repeats = user_roots.size() - static_cast<size_t>(std::unique(user_roots.begin(), user_roots.end()) - user_roots.begin());
+  PodArray<uint32_t> queue = repeats <= 2 ? arrays.Take() : PodArray<uint32_t>(size_t{s.node_count} + repeats);
   // Views into the string table, which never moves its strings.
   std::unordered_set<std::string_view> pending_ephemerons;
 
@@ -85,6 +92,7 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   distance[s.root] = length > 0 ? kBaseSystemDistance : 0;
   queue[0] = s.root;
   bfs(1);
+  arrays.Give(std::move(queue));
   return distance;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/pod_array.h"
 #include "heap/essential_edges.h"
+#include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
 namespace oomkit::heap {
@@ -19,6 +20,7 @@ namespace oomkit::heap {
 constexpr int32_t kNoDistance = -5;
 constexpr int32_t kBaseSystemDistance = 100000000;
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps,
+                                   NodeArrays& arrays);
 
 }  // namespace oomkit::heap

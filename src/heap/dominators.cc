@@ -19,10 +19,10 @@ struct Predecessors {
 // increments, so a vertex's list comes out in any order, which changes
 // nothing (semidominators take a minimum over it).
 Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number,
-                               int threads) {
+                               NodeArrays& arrays, int threads) {
   const uint32_t n = s.node_count;
   Predecessors p;
-  p.first.Reset(size_t{n} + 2, 0);
+  p.first = arrays.Take(0);
   const size_t slices = static_cast<size_t>(threads) * 8;
   auto for_each_edge = [&](auto&& fn) {
     ParallelFor(slices, threads, [&](size_t t) {
@@ -63,14 +63,13 @@ BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
 }  // namespace
 
 DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
-                                int threads, const Progress& progress) {
+                                NodeArrays& arrays, int threads, const Progress& progress) {
   const uint32_t node_count = s.node_count;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
-  const size_t len = size_t{node_count} + 1;
-  PodArray<uint32_t> number(node_count, 0);  // node -> preorder number, 0 until visited
-  PodArray<uint32_t> vertex(len);            // number -> node
-  PodArray<uint32_t> parent(len);            // number -> DFS parent's number; later the idom's number
-  PodArray<uint32_t> cursor(len);            // node -> next edge to look at, during the DFS only
+  PodArray<uint32_t> number = arrays.Take(0);  // node -> preorder number, 0 until visited
+  PodArray<uint32_t> vertex = arrays.Take();   // number -> node
+  PodArray<uint32_t> parent = arrays.Take();   // number -> DFS parent's number; later the idom's number
+  PodArray<uint32_t> cursor = arrays.Take();   // node -> next edge to look at, during the DFS only
   uint32_t n = 0;
 
   auto visit = [&](uint32_t node, uint32_t parent_number) {
@@ -119,14 +118,14 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
       if (number[v] == 0) visit(v, 1);
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
-  Predecessors pred = BuildPredecessors(s, essential, number, threads);
-  number.Release();
+  Predecessors pred = BuildPredecessors(s, essential, number, arrays, threads);
+  arrays.Give(std::move(number));
   auto has_preds = [&](uint32_t i) { return pred.first[i] != pred.first[i + 1]; };
   progress("dominators", 2, 4);
 
   // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
   PodArray<uint32_t>& label = cursor;  // the DFS is over: reuse its array
-  PodArray<uint32_t> semi(len), ancestor(len, 0);
+  PodArray<uint32_t> semi = arrays.Take(), ancestor = arrays.Take(0);
   for (uint32_t i = 0; i <= n; ++i) label[i] = semi[i] = i;
   std::vector<uint32_t> stack;
   auto eval = [&](const uint32_t v) {
@@ -153,7 +152,8 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
     }
     ancestor[i] = parent[i];  // link
   }
-  pred = Predecessors();
+  arrays.Give(std::move(pred.first));
+  pred.preds.Release();
   progress("dominators", 3, 4);
 
   // Immediate dominators (Semi-NCA): the nearest DFS ancestor of the parent
@@ -167,7 +167,7 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
 
   DominatorTree tree;
   tree.unreachable = node_count - reached;
-  tree.dominator = std::move(label);  // len entries, node_count used
+  tree.dominator = std::move(label);
   for (uint32_t i = 1; i <= n; ++i) tree.dominator[vertex[i]] = vertex[parent[i]];
   tree.retained_size.Reset(node_count);
   for (uint32_t o = 0; o < node_count; ++o) tree.retained_size[o] = self_size[o];
@@ -175,8 +175,8 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
     uint32_t o = vertex[i];
     tree.retained_size[tree.dominator[o]] += tree.retained_size[o];
   }
-  vertex.Release();
-  parent.Release();
+  arrays.Give(std::move(vertex));
+  arrays.Give(std::move(parent));
 
   // Children lists, in ordinal order, in the arrays semi and ancestor leave.
   tree.first_child = std::move(semi);

@@ -30,6 +30,7 @@
 
 #include "common/pod_array.h"
 #include "common/progress.h"
+#include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
 namespace oomkit::heap {
@@ -38,13 +39,14 @@ struct DominatorTree {
   PodArray<uint32_t> dominator;      // ordinal of the immediate dominator; the root's is itself
   PodArray<uint64_t> retained_size;  // bytes
   // Children in the dominator tree: node n dominates children[first_child[n] .. first_child[n+1]).
-  // (children may be longer than the node_count - 1 entries in use.)
+  // (dominator, first_child and children come from NodeArrays: node_count + 2
+  // entries, of which node_count, node_count + 1 and node_count - 1 are used.)
   PodArray<uint32_t> first_child;
   PodArray<uint32_t> children;
   uint32_t unreachable = 0;  // nodes the essential edges do not reach from the root
 };
 
 DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
-                                int threads, const Progress& progress);
+                                NodeArrays& arrays, int threads, const Progress& progress);
 
 }  // namespace oomkit::heap

@@ -15,7 +15,7 @@ bool HasUserRoots(const Snapshot& s) {
   return false;
 }
 
-void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes) {
+void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes, NodeArrays& arrays) {
   const SnapshotLayout& L = s.layout;
   PodArray<uint32_t>& self = *self_sizes;
   if (!HasUserRoots(s)) return;
@@ -25,7 +25,7 @@ void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes) 
   // owners[i]: i itself for ordinary nodes, else the one node owning it, or
   // one of the two markers. The result is a fixed point: the visiting order
   // does not change it.
-  PodArray<uint32_t> owners(s.node_count);
+  PodArray<uint32_t> owners = arrays.Take();
   std::vector<uint32_t> work;
   work.reserve(s.node_count);  // every ordinary node is pushed once up front
   for (uint32_t i = 0; i < s.node_count; ++i) {
@@ -63,6 +63,7 @@ void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes) 
     self[owner] += self[i];  // wraps at 2^32 exactly as DevTools' Uint32Array does
     self[i] = 0;
   }
+  arrays.Give(std::move(owners));
 }
 
 }  // namespace oomkit::heap

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "common/pod_array.h"
+#include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
 namespace oomkit::heap {
@@ -18,6 +19,6 @@ bool IsUserRoot(const Snapshot& s, uint32_t node);
 
 // Re-attributes `self` (the self sizes, by ordinal) in place, as DevTools
 // does to its node array.
-void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self);
+void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self, NodeArrays& arrays);
 
 }  // namespace oomkit::heap
