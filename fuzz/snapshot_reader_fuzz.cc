@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     oomkit::heap::ReadOptions options;
     options.partial = partial;
     options.threads = 1;
-    auto snap = oomkit::heap::ReadSnapshot(in, options);
+    auto snap = oomkit::heap::ReadSnapshot(std::move(in), options);
     if (!snap.ok()) continue;
     oomkit::heap::AnalysisOptions ao;
     ao.threads = 1;

@@ -52,7 +52,7 @@ bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, Progress
   ro.partial = o.partial;
   ro.threads = o.threads;
   ro.progress = bar.sink();
-  auto snap = heap::ReadSnapshot(input.value(), ro);
+  auto snap = heap::ReadSnapshot(input.take(), ro);
   bar.Finish();
   if (!snap.ok()) {
     fmt::print(stderr, "oomkit: {}: {}\n", file, snap.error());

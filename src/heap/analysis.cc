@@ -147,6 +147,9 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
         if (options.semantics == Semantics::kDevTools) ReattributeShallowSizes(s, &a.self_size, arrays);
       });
   lap("essential+shallow");
+  // The dominators read no names: let the string pages go until names are
+  // needed again (they come back from the page cache).
+  s.ReleaseStringPages();
   a.tree = ComputeDominators(s, essential, a.self_size, arrays, threads, options.progress);
   essential.Release();
   // What is left takes at most two arrays at once (distances' queue, then the

@@ -9,7 +9,7 @@
 //   per node: type 1 + name 4 + id 4 + self_size 4 + first_edge 4 + detachedness 1 = 18 B
 //             (+4 for trace_node_id only when the file has allocation traces)
 //   per edge: type 1 + name_or_index 4 + to 4 = 9 B
-//   strings:  the unescaped UTF-8 bytes + 8 B of offset per string
+//   strings:  12 B per string; the bytes stay in the file (see StringTable)
 // A 1 GB Node snapshot (12.8 M nodes, 41.6 M edges) takes ~0.6 GB here.
 #pragma once
 
@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/input_file.h"
 #include "common/pod_array.h"
 
 namespace oomkit::heap {
@@ -48,34 +49,45 @@ struct SnapshotLayout {
   bool has_trace_node_id() const;
 };
 
-// Strings: one arena of UTF-8 bytes, with offsets. Entries appended after
-// parsing (class names DevTools invents: "(system)", "Detached <div>",
-// "{a, b}") live in the same table.
+// Strings: most are views into the file itself (parsed in place: a string
+// without escapes is already its UTF-8 value); strings with escapes are
+// unescaped into an arena. Entries appended after parsing (class names
+// DevTools invents: "(system)", "Detached <div>", "{a, b}") are kept apart;
+// views of earlier strings stay valid whatever is added.
+// Cost: 12 B per string, plus the bytes of escaped strings.
 class StringTable {
  public:
   std::string_view operator[](uint32_t i) const {
     if (i >= parsed_) return added_[i - parsed_];
-    return std::string_view(bytes_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
+    uint64_t at = begin_[i];
+    const char* base = (at & kInArena) ? arena_.data() : file_;
+    return std::string_view(base + (at & ~kInArena), length_[i]);
   }
   uint32_t size() const { return parsed_ + static_cast<uint32_t>(added_.size()); }
-  // Appends a string after parsing; views of earlier strings stay valid.
   uint32_t Add(std::string_view s) {
     added_.emplace_back(s);
     return size() - 1;
   }
-  // For the parser: append bytes to the string being built, then close it.
-  std::string& arena() { return bytes_; }
-  void Close() {
-    offsets_.push_back(bytes_.size());
-    parsed_ = static_cast<uint32_t>(offsets_.size() - 1);
-  }
-  void Reserve(size_t bytes) { bytes_.reserve(bytes); }
-  void ShrinkToFit() { bytes_.shrink_to_fit(); }
-  size_t bytes() const { return bytes_.capacity() + offsets_.capacity() * sizeof(uint64_t); }
+
+  // For the parser: the file the views point into, a string that is a view
+  // of [offset, offset + length) of it, or one unescaped into arena() from
+  // `mark` (its size before the string was written) to its end.
+  void SetFile(const char* bytes) { file_ = bytes; }
+  void AddInFile(uint64_t offset, uint32_t length) { Push(offset, length); }
+  std::string& arena() { return arena_; }
+  void AddFromArena(size_t mark) { Push(mark | kInArena, static_cast<uint32_t>(arena_.size() - mark)); }
 
  private:
-  std::string bytes_;
-  std::vector<uint64_t> offsets_{0};
+  static constexpr uint64_t kInArena = uint64_t{1} << 63;
+  void Push(uint64_t begin, uint32_t length) {
+    begin_.push_back(begin);
+    length_.push_back(length);
+    parsed_ = static_cast<uint32_t>(begin_.size());
+  }
+  const char* file_ = nullptr;
+  std::vector<uint64_t> begin_;   // offset in the file, or in the arena with kInArena set
+  std::vector<uint32_t> length_;
+  std::string arena_;
   uint32_t parsed_ = 0;
   std::deque<std::string> added_;
 };
@@ -117,6 +129,12 @@ struct Snapshot {
   // Set when --partial let a file cut inside "strings" (or later) through:
   // what was not read, in words for the user.
   std::string missing;
+
+  // The file, kept because strings are views into it; and where its strings
+  // section lies, so that its pages can be dropped while they are not needed.
+  InputFile input;
+  size_t strings_begin = 0, strings_end = 0;
+  void ReleaseStringPages() { input.ReleaseUntilNeeded(strings_begin, strings_end); }
 
   bool edge_has_string_name(uint64_t e) const {
     int t = edge_type[e];

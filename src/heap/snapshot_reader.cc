@@ -51,6 +51,7 @@ struct Sections {
   Span nodes, edges, locations, samples, trace_function_infos;
   bool strings_seen = false;
   bool strings_complete = false;
+  size_t strings_begin = 0, strings_end = 0;
   // Where the file ended early, and inside what.
   std::optional<size_t> cut_at;
   std::string cut_in;
@@ -123,6 +124,8 @@ class TopLevelWalker {
         size_t end = 0;
         bool cut = false;
         Status s = ParseStrings(pos, &end, &cut);
+        out->strings_begin = pos;
+        out->strings_end = cut ? n_ : end;
         if (!s.ok()) return s;
         if (cut) return Cut(out, n_, key);
         out->strings_complete = true;
@@ -281,7 +284,6 @@ class TopLevelWalker {
     if (p_[pos] != '[')
       return Status::Error(fmt::format("byte {}: expected '[' to open \"strings\", found {}", pos,
                                        Describe(p_, n_, pos)));
-    strings_->Reserve(std::min<size_t>(n_ - pos, size_t{1} << 33));
     ++pos;
     pos = SkipWs(pos);
     if (pos < n_ && p_[pos] == ']') {
@@ -295,14 +297,26 @@ class TopLevelWalker {
       if (p_[pos] != '"')
         return Status::Error(fmt::format("byte {}: expected a string in \"strings\", found {}", pos,
                                          Describe(p_, n_, pos)));
-      size_t mark = strings_->arena().size();
-      Status s = ParseString(pos + 1, &pos, cut);
+      // Most strings have no escapes: their bytes in the file are the value.
+      bool escaped = false;
+      size_t close = 0;
+      Status s = ScanString(pos + 1, &close, &escaped, cut);
       if (!s.ok()) return s;
-      if (*cut) {
-        strings_->arena().resize(mark);
-        return Status();
+      if (*cut) return Status();
+      if (!escaped) {
+        if (close - pos - 1 > UINT32_MAX) return Status::Error(fmt::format("byte {}: a string over 4 GB", pos));
+        strings_->AddInFile(pos + 1, static_cast<uint32_t>(close - pos - 1));
+        pos = close + 1;
+      } else {
+        size_t mark = strings_->arena().size();
+        s = ParseString(pos + 1, &pos, cut);
+        if (!s.ok()) return s;
+        if (*cut) {
+          strings_->arena().resize(mark);
+          return Status();
+        }
+        strings_->AddFromArena(mark);
       }
-      strings_->Close();
       pos = SkipWs(pos);
       if (pos >= n_) return *cut = true, Status();
       if (p_[pos] == ']') {
@@ -314,10 +328,44 @@ class TopLevelWalker {
                                          Describe(p_, n_, pos)));
       ++pos;
       if (pos > next_report) {
+        // Strings are views into the file: its pages come back when read.
+        input_.ReleaseUntilNeeded(next_report - (64 << 20), pos);
         progress_("reading strings", pos, n_);
         next_report = pos + (64 << 20);
       }
     }
+  }
+
+  // Scans a string from just after its opening quote: *close is its closing
+  // quote; stops early with *escaped at the first backslash (ParseString
+  // then unescapes it). Checks what ParseString checks for the bytes it sees.
+  Status ScanString(size_t pos, size_t* close, bool* escaped, bool* cut) const {
+    while (pos < n_) {
+      unsigned char c = static_cast<unsigned char>(p_[pos]);
+      if (c == '"') {
+        *close = pos;
+        return Status();
+      }
+      if (c == '\\') {
+        *escaped = true;
+        return Status();
+      }
+      if (c < 0x20)
+        return Status::Error(
+            fmt::format("byte {}: control character 0x{:02x} inside a string (JSON needs it escaped)", pos, c));
+      if (c < 0x80) {
+        ++pos;
+        continue;
+      }
+      size_t len = Utf8Length(pos);
+      if (len == 0) {
+        if (pos + 4 >= n_) return *cut = true, Status();  // a sequence cut by the end of the file
+        return Status::Error(fmt::format("byte {}: invalid UTF-8 byte 0x{:02x} inside a string", pos, c));
+      }
+      pos += len;
+    }
+    *cut = true;
+    return Status();
   }
 
   static int Hex(char c) {
@@ -755,11 +803,12 @@ size_t OffsetOfValue(const char* p, const Span& span, uint64_t index) {
 
 }  // namespace
 
-Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
+Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   const int threads = options.threads > 0 ? options.threads : DefaultThreads();
   const char* p = input.bytes().data();
   const size_t n = input.bytes().size();
   Snapshot snap;
+  snap.strings.SetFile(p);
   Sections sec;
   {
     TopLevelWalker walker(input, &snap.strings, options.progress, threads);
@@ -932,6 +981,10 @@ Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options) {
     snap.missing += fmt::format("; {} of the {} strings referenced were not read (shown as <missing string N>)",
                                 max_ref + 1 - string_count, max_ref + 1);
   }
+  snap.strings_begin = sec.strings_begin;
+  snap.strings_end = sec.strings_end;
+  snap.input = std::move(input);
+  snap.ReleaseStringPages();
   return snap;
 }
 

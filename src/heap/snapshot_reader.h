@@ -25,6 +25,7 @@ struct ReadOptions {
 };
 
 // Errors read "byte N: expected ..." (the caller prefixes the file name).
-Result<Snapshot> ReadSnapshot(InputFile& input, const ReadOptions& options);
+// The snapshot keeps the file: its strings are views into it.
+Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options);
 
 }  // namespace oomkit::heap

@@ -19,7 +19,7 @@ inline Result<Snapshot> ReadFile(const std::string& path, bool partial = false, 
   ReadOptions o;
   o.partial = partial;
   o.threads = threads;
-  return ReadSnapshot(in.value(), o);
+  return ReadSnapshot(in.take(), o);
 }
 
 inline Result<Snapshot> ReadText(const std::string& text, bool partial = false) {
@@ -27,7 +27,7 @@ inline Result<Snapshot> ReadText(const std::string& text, bool partial = false) 
   ReadOptions o;
   o.partial = partial;
   o.threads = 2;
-  return ReadSnapshot(in, o);
+  return ReadSnapshot(std::move(in), o);
 }
 
 }  // namespace oomkit::heap::testing
