@@ -31,8 +31,9 @@ class PhaseTimer {
   void Lap(const char* phase) {
     auto now = std::chrono::steady_clock::now();
     if (enabled_)
-      fmt::print(stderr, "oomkit: {:<12} {:7.3f} s   peak RSS {}\n", phase,
-                 std::chrono::duration<double>(now - last_).count(), HumanSize(PeakRssBytes()));
+      fmt::print(stderr, "oomkit: {:<19} {:7.3f} s   peak RSS {}  RSS after {}\n", phase,
+                 std::chrono::duration<double>(now - last_).count(), HumanSize(PeakRssBytes()),
+                 HumanSize(CurrentRssBytes()));
     last_ = now;
   }
 
@@ -83,7 +84,8 @@ bool LoadAndAnalyze(const HeapOptions& o, PhaseTimer& timer, Snapshot* s, Analys
   timer.Lap("analyze");
   if (o.stats)
     for (const auto& t : a->timings)
-      fmt::print(stderr, "oomkit:   {:<10} {:7.3f} s   peak RSS {}\n", t.phase, t.seconds, HumanSize(t.peak_rss));
+      fmt::print(stderr, "oomkit:   {:<17} {:7.3f} s   peak RSS {}  RSS after {}\n", t.phase, t.seconds,
+                 HumanSize(t.peak_rss), HumanSize(t.rss));
   return true;
 }
 
@@ -114,8 +116,8 @@ std::string DisplayName(const Snapshot& s, const Analysis& a, uint32_t n) {
 std::string EdgeTo(const Snapshot& s, uint32_t holder, uint32_t n) {
   for (uint32_t e = s.first_edge[holder]; e < s.first_edge[holder + 1]; ++e) {
     if (s.edge_to[e] != n) continue;
-    if (s.edge_has_string_name(e)) return std::string(s.strings[s.edge_name[e]]);
-    return fmt::format("[{}]", s.edge_name[e]);
+    if (s.edge_has_string_name(e)) return std::string(s.strings[s.edge_name(e)]);
+    return fmt::format("[{}]", s.edge_name(e));
   }
   return {};
 }

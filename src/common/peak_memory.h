@@ -8,5 +8,7 @@ namespace oomkit {
 
 // Bytes; 0 where /proc is not readable.
 uint64_t PeakRssBytes();
+// Resident memory now (VmRSS), in bytes.
+uint64_t CurrentRssBytes();
 
 }  // namespace oomkit

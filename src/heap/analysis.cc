@@ -79,7 +79,7 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
   };
   auto elements_of = [&](uint32_t n) -> int64_t {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type[e] == L.internal && s.strings[s.edge_name[e]] == "elements") return s.edge_to[e];
+      if (s.edge_type(e) == L.internal && s.strings[s.edge_name(e)] == "elements") return s.edge_to[e];
     return -1;
   };
   // An Array's elements store counts with the Array when nothing else holds
@@ -129,7 +129,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   auto last = std::chrono::steady_clock::now();
   auto lap = [&](const char* phase) {
     auto now = std::chrono::steady_clock::now();
-    a.timings.push_back({phase, std::chrono::duration<double>(now - last).count(), PeakRssBytes()});
+    a.timings.push_back({phase, std::chrono::duration<double>(now - last).count(), PeakRssBytes(), CurrentRssBytes()});
     last = now;
   };
   PropagateDetachedness(&s);
@@ -150,8 +150,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).
   s.ReleaseStringPages();
-  a.tree = ComputeDominators(s, essential, a.self_size, arrays, threads, options.progress);
-  essential.Release();
+  a.tree = ComputeDominators(s, std::move(essential), a.self_size, arrays, threads, options.progress);
   // What is left takes at most two arrays at once (distances' queue, then the
   // class names and the class of each node).
   arrays.Keep(2);

@@ -62,6 +62,7 @@ struct Analysis {
     const char* phase;
     double seconds;
     uint64_t peak_rss;
+    uint64_t rss;  // resident at the end of the phase
   };
   std::vector<Timing> timings;
 };

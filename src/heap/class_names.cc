@@ -146,8 +146,8 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
     size_t name_units = 1;
     props.clear();
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-      if (s.edge_type[e] != L.property) continue;
-      std::string_view prop = s.strings[s.edge_name[e]];
+      if (s.edge_type(e) != L.property) continue;
+      std::string_view prop = s.strings[s.edge_name(e)];
       if (prop == "__proto__") continue;
       std::string formatted = FormatPropertyName(prop);
       size_t units = Utf16Length(formatted);
@@ -212,7 +212,7 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
     if (!is_plain(n)) continue;
     props.clear();
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type[e] == L.property) props.push_back(s.strings[s.edge_name[e]]);
+      if (s.edge_type(e) == L.property) props.push_back(s.strings[s.edge_name(e)]);
     std::sort(props.begin(), props.end(), js_less);
     for (uint32_t st : states) in_states[st] = 0;
     states.assign(1, 0);

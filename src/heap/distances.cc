@@ -46,16 +46,16 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   auto follow = [&](uint32_t from, uint32_t e) -> bool {
     if (!devtools) return true;
     int from_type = s.node_type[from];
-    if (from_type == L.hidden && s.edge_has_string_name(e) && s.strings[s.edge_name[e]] == "sloppy_function_map" &&
+    if (from_type == L.hidden && s.edge_has_string_name(e) && s.strings[s.edge_name(e)] == "sloppy_function_map" &&
         s.node_name_str(from) == "system / NativeContext")
       return false;
     if (from_type == L.array && s.node_name_str(from) == "(map descriptors)") {
-      int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name[e]]) : s.edge_name[e];
+      int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name(e)]) : s.edge_name(e);
       if (index < 0) return true;  // NaN: neither comparison holds in JS
       return index < 2 || index % 3 != 1;
     }
-    if (s.edge_type[e] == L.internal) {
-      if (const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name[e])) {
+    if (s.edge_type(e) == L.internal) {
+      if (const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e))) {
         // Skip the first edge of a pair met; the second sets the distance.
         if (!pending_ephemerons.erase(wm->duplicated_part)) {
           pending_ephemerons.insert(wm->duplicated_part);
@@ -70,7 +70,7 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
       uint32_t n = queue[head];
       int32_t d = distance[n] + 1;
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-        if (s.edge_type[e] == L.weak) continue;
+        if (s.edge_type(e) == L.weak) continue;
         uint32_t to = s.edge_to[e];
         if (distance[to] != kNoDistance) continue;
         if (!follow(n, e)) continue;

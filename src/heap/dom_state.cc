@@ -41,7 +41,7 @@ void PropagateDetachedness(Snapshot* s) {
   };
   auto propagate = [&](uint32_t from, uint8_t state) {
     for (uint32_t e = s->first_edge[from]; e < s->first_edge[from + 1]; ++e) {
-      int t = s->edge_type[e];
+      int t = s->edge_type(e);
       if (t == L.hidden_edge || t == L.weak) continue;
       process(s->edge_to[e], state);
     }

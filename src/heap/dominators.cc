@@ -62,7 +62,7 @@ BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
 
 }  // namespace
 
-DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
+DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress) {
   const uint32_t node_count = s.node_count;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
@@ -120,6 +120,7 @@ DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, c
   // needed once the predecessor lists are written in numbers.
   Predecessors pred = BuildPredecessors(s, essential, number, arrays, threads);
   arrays.Give(std::move(number));
+  essential.Release();
   auto has_preds = [&](uint32_t i) { return pred.first[i] != pred.first[i + 1]; };
   progress("dominators", 2, 4);
 

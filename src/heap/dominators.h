@@ -46,7 +46,8 @@ struct DominatorTree {
   uint32_t unreachable = 0;  // nodes the essential edges do not reach from the root
 };
 
-DominatorTree ComputeDominators(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& self_size,
+// Takes the essential-edge bits and frees them once it has no more use for them.
+DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress);
 
 }  // namespace oomkit::heap

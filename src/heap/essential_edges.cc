@@ -8,13 +8,13 @@
 
 namespace oomkit::heap {
 
-WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : slot_(s.strings.size(), kNone) {
+WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : is_weakmap_(s.strings.size()) {
   const SnapshotLayout& L = s.layout;
   if (L.internal < 0) return;
   // Mark the strings used by internal edges, then parse each once.
   PodArray<uint8_t> used(s.strings.size(), 0);
   for (uint64_t e = 0; e < s.edge_count; ++e)
-    if (s.edge_type[e] == L.internal) used[s.edge_name[e]] = 1;
+    if (s.edge_type(e) == L.internal) used[s.edge_name(e)] = 1;
   const size_t n = used.size();
   const size_t slices = static_cast<size_t>(std::max(threads, 1)) * 4;
   std::vector<std::vector<std::pair<uint32_t, WeakMapEdgeName>>> found(slices);
@@ -27,8 +27,8 @@ WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : slot_(s.strings.siz
   });
   for (auto& slice : found)
     for (auto& [index, name] : slice) {
-      slot_[index] = static_cast<uint32_t>(parsed_.size());
-      parsed_.push_back(name);
+      is_weakmap_.Set(index);
+      parsed_.emplace(index, name);
     }
 }
 
@@ -38,7 +38,7 @@ BitVector MarkPageOwned(const Snapshot& s) {
   std::vector<uint32_t> stack;
   for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e) {
     uint32_t to = s.edge_to[e];
-    int t = s.edge_type[e];
+    int t = s.edge_type(e);
     if (t == L.element) {
       if (!(s.node_type[to] == L.synthetic && s.node_name_str(to) == "(Document DOM trees)")) continue;
     } else if (t != L.shortcut) {
@@ -52,7 +52,7 @@ BitVector MarkPageOwned(const Snapshot& s) {
     stack.pop_back();
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
       uint32_t to = s.edge_to[e];
-      if (page.Get(to) || s.edge_type[e] == L.weak) continue;
+      if (page.Get(to) || s.edge_type(e) == L.weak) continue;
       page.Set(to);
       stack.push_back(to);
     }
@@ -66,15 +66,15 @@ BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNa
   if (semantics == Semantics::kRaw) {
     for (uint32_t n = 0; n < s.node_count; ++n)
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-        if (s.edge_type[e] != L.weak && s.edge_to[e] != n) essential.Set(e);
+        if (s.edge_type(e) != L.weak && s.edge_to[e] != n) essential.Set(e);
     return essential;
   }
   BitVector page = MarkPageOwned(s);
   for (uint32_t n = 0; n < s.node_count; ++n) {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-      int t = s.edge_type[e];
+      int t = s.edge_type(e);
       if (t == L.internal) {
-        const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name[e]);
+        const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
         if (wm && wm->table_id == s.node_id[n]) continue;  // the table's half of a WeakMap entry
       }
       if (t == L.weak) continue;

@@ -12,6 +12,7 @@
 // Raw semantics: every non-weak, non-self edge retains.
 #pragma once
 
+#include <unordered_map>
 #include <vector>
 
 #include "common/pod_array.h"
@@ -33,14 +34,13 @@ class WeakMapNames {
   WeakMapNames(const Snapshot& s, int threads);
   // The parsed name, or nullptr when the string does not name a WeakMap edge.
   const WeakMapEdgeName* Find(uint32_t name) const {
-    uint32_t slot = slot_[name];
-    return slot == kNone ? nullptr : &parsed_[slot];
+    if (!is_weakmap_.Get(name)) return nullptr;
+    return &parsed_.at(name);
   }
 
  private:
-  static constexpr uint32_t kNone = UINT32_MAX;
-  PodArray<uint32_t> slot_;  // per string index: index into parsed_, or kNone
-  std::vector<WeakMapEdgeName> parsed_;
+  BitVector is_weakmap_;  // 1 bit per string: the common answer, "no", costs one load
+  std::unordered_map<uint32_t, WeakMapEdgeName> parsed_;
 };
 
 // One bit per edge (1 bit/edge).

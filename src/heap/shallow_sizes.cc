@@ -44,7 +44,7 @@ void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes, 
     work.pop_back();
     uint32_t owner = owners[id];
     for (uint32_t e = s.first_edge[id]; e < s.first_edge[id + 1]; ++e) {
-      if (s.edge_type[e] == L.weak) continue;
+      if (s.edge_type(e) == L.weak) continue;
       uint32_t target = s.edge_to[e];
       uint32_t current = owners[target];
       if (current == kUnvisited) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -59,8 +60,9 @@ struct Sections {
 
 class TopLevelWalker {
  public:
-  TopLevelWalker(InputFile& input, StringTable* strings, const Progress& progress, int threads)
-      : input_(input),
+  TopLevelWalker(InputFile& input, StringTable* strings, const Progress& progress, int threads, size_t chunk_bytes)
+      : chunk_bytes_(std::max<size_t>(chunk_bytes, 1)),
+        input_(input),
         p_(input.bytes().data()),
         n_(input.bytes().size()),
         strings_(strings),
@@ -157,7 +159,7 @@ class TopLevelWalker {
   // so the array is never resident in memory as a whole; the parse faults
   // each chunk back in once. False when the file ends first.
   bool ScanNumberArray(size_t begin, Span* span) {
-    constexpr size_t kChunk = 8 << 20;
+    const size_t kChunk = chunk_bytes_;
     // boundary(k): where chunk k starts: just after the first ',' at or after
     // begin + k * kChunk, or at a ']' met before any comma.
     auto boundary = [&](size_t k) -> size_t {
@@ -498,6 +500,7 @@ class TopLevelWalker {
     }
   }
 
+  size_t chunk_bytes_;
   InputFile& input_;
   const char* p_;
   size_t n_;
@@ -640,6 +643,31 @@ Status CheckNoTrailingComma(const char* p, const Span& span, const char* section
   return Status();
 }
 
+// Moves chunk boundaries forward so that every chunk starts on a record
+// (a node or an edge): a cursor then writes whole records only, which the
+// packed edge words need.
+void AlignChunks(const char* p, Span* span, uint32_t fields) {
+  std::vector<Chunk> aligned;
+  for (Chunk c : span->chunks) {
+    uint64_t skip = (fields - c.first_value % fields) % fields;
+    while (skip > 0 && c.begin < c.end) {
+      const void* comma = std::memchr(p + c.begin, ',', c.end - c.begin);
+      if (!comma) break;
+      c.begin = static_cast<size_t>(static_cast<const char*>(comma) - p) + 1;
+      ++c.first_value;
+      --skip;
+    }
+    if (skip > 0 || c.begin >= c.end) {
+      // The record runs to the end of this (tiny) chunk: the previous one takes it.
+      if (!aligned.empty()) aligned.back().end = c.end;
+      continue;
+    }
+    if (!aligned.empty()) aligned.back().end = c.begin;
+    aligned.push_back(c);
+  }
+  span->chunks = std::move(aligned);
+}
+
 // Checks that an array of fixed-size records holds a whole number of them,
 // as many as the header says.
 Status CheckRecords(const char* p, const Span& span, const char* section, uint32_t fields, uint64_t header_count,
@@ -745,19 +773,27 @@ struct EdgeCursor {
   uint32_t types;
   uint32_t node_fields;
   uint64_t node_values;  // node_count * node_fields
+  std::mutex* overflow_mutex;
   uint64_t edge;
   uint32_t field;
   const char* error = nullptr;
+  // Type and name are packed into one word, written when the edge is whole.
+  uint32_t type = 0, name = 0;
 
   bool Put(uint64_t v) {
     switch (kinds[field]) {
       case Field::kType:
         if (v >= types) return error = "edge type index past the end of meta.edge_types", false;
-        s->edge_type[edge] = static_cast<uint8_t>(v);
+        type = static_cast<uint32_t>(v);
         break;
       case Field::kName:
         if (v > UINT32_MAX) return error = "name_or_index does not fit in 32 bits", false;
-        s->edge_name[edge] = static_cast<uint32_t>(v);
+        name = static_cast<uint32_t>(v);
+        if (name >= Snapshot::kEdgeNameOverflow) {
+          std::lock_guard<std::mutex> lock(*overflow_mutex);  // rare: huge sparse arrays
+          s->edge_name_overflow[edge] = name;
+          name = Snapshot::kEdgeNameOverflow;
+        }
         break;
       case Field::kTo:
         if (v % node_fields != 0) return error = "to_node is not a multiple of the node field count", false;
@@ -766,7 +802,10 @@ struct EdgeCursor {
         break;
       default: break;
     }
-    if (++field == fields) field = 0, ++edge;
+    if (++field == fields) {
+      s->edge_word[edge] = type << Snapshot::kEdgeNameBits | name;
+      field = 0, ++edge;
+    }
     return true;
   }
 };
@@ -811,7 +850,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   snap.strings.SetFile(p);
   Sections sec;
   {
-    TopLevelWalker walker(input, &snap.strings, options.progress, threads);
+    TopLevelWalker walker(input, &snap.strings, options.progress, threads, options.chunk_bytes);
     Status s = walker.Walk(&sec);
     if (!s.ok()) return s;
   }
@@ -861,6 +900,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   }
   s = CheckRecords(p, sec.nodes, "nodes", nf, snap.header_node_count, sec.header);
   if (!s.ok()) return s;
+  AlignChunks(p, &sec.nodes, nf);
   const uint64_t node_values = sec.nodes.values;
   const uint64_t node_count = node_values / nf;
   if (node_count == 0) return Status::Error(fmt::format("byte {}: \"nodes\" is empty", sec.nodes.begin));
@@ -891,6 +931,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   }
   s = CheckRecords(p, sec.edges, "edges", ef, snap.header_edge_count, sec.header);
   if (!s.ok()) return s;
+  AlignChunks(p, &sec.edges, ef);
   const uint64_t edge_count = sec.edges.values / ef;
   if (edge_count >= UINT32_MAX) return Status::Error("more than 2^32 edges are not supported");
   // Edge counts per node become offsets (first_edge holds the counts until now).
@@ -905,13 +946,16 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                                      sec.nodes.begin, sum, edge_count));
   snap.first_edge[snap.node_count] = static_cast<uint32_t>(edge_count);
   snap.edge_count = edge_count;
-  snap.edge_type.Reset(edge_count);
-  snap.edge_name.Reset(edge_count);
+  if (L.edge_types.size() > (size_t{1} << (32 - Snapshot::kEdgeNameBits)))
+    return Status::Error(fmt::format("byte {}: meta.edge_types lists {} types, more than the {} oomkit can hold",
+                                     sec.header.begin, L.edge_types.size(), 1 << (32 - Snapshot::kEdgeNameBits)));
+  snap.edge_word.Reset(edge_count);
+  std::mutex overflow_mutex;
   snap.edge_to.Reset(edge_count);
   s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, [&](uint64_t first) {
     return EdgeCursor{&snap,          edge_kinds.data(),
                       ef,             static_cast<uint32_t>(L.edge_types.size()),
-                      nf,             node_values,
+                      nf,             node_values, &overflow_mutex,
                       first / ef,     static_cast<uint32_t>(first % ef)};
   });
   if (!s.ok()) return s;
@@ -957,7 +1001,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
     uint32_t m = 0;
     for (uint64_t i = b; i < e; ++i) m = std::max(m, snap.node_name[i]);
     for (uint64_t x = snap.first_edge[b]; x < snap.first_edge[e]; ++x)
-      if (snap.edge_has_string_name(x)) m = std::max(m, snap.edge_name[x]);
+      if (snap.edge_has_string_name(x)) m = std::max(m, snap.edge_name(x));
     max_per[t] = m;
   });
   const uint32_t max_ref = *std::max_element(max_per.begin(), max_per.end());
@@ -971,10 +1015,10 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                                          OffsetOfValue(p, sec.nodes, v), snap.node_name[i], string_count));
       }
       for (uint64_t x = 0; x < snap.edge_count; ++x) {
-        if (!snap.edge_has_string_name(x) || snap.edge_name[x] < string_count) continue;
+        if (!snap.edge_has_string_name(x) || snap.edge_name(x) < string_count) continue;
         uint64_t v = x * ef + static_cast<uint64_t>(IndexOf(L.edge_fields, "name_or_index"));
         return Status::Error(fmt::format("byte {}: edge name {} is past the end of \"strings\" ({} strings)",
-                                         OffsetOfValue(p, sec.edges, v), snap.edge_name[x], string_count));
+                                         OffsetOfValue(p, sec.edges, v), snap.edge_name(x), string_count));
       }
     }
     for (uint32_t i = string_count; i <= max_ref; ++i) snap.strings.Add(fmt::format("<missing string {}>", i));

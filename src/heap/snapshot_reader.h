@@ -21,6 +21,9 @@ struct ReadOptions {
   // become "<missing string N>", and Snapshot::missing says what is missing.
   bool partial = false;
   int threads = 0;  // 0: DefaultThreads()
+  // Number arrays are parsed in chunks of about this size (tests make it tiny
+  // to put many records across chunk boundaries).
+  size_t chunk_bytes = 8 << 20;
   Progress progress;
 };
 
