@@ -125,6 +125,15 @@ struct Snapshot {
   PodArray<uint32_t> edge_to;  // target node ordinal
 
   int edge_type(uint64_t e) const { return static_cast<int>(edge_word[e] >> kEdgeNameBits); }
+  void set_edge_name(uint64_t e, uint32_t name) {
+    uint32_t type_bits = edge_word[e] & ~kEdgeNameOverflow;
+    edge_name_overflow.erase(e);
+    if (name >= kEdgeNameOverflow) {
+      edge_name_overflow[e] = name;
+      name = kEdgeNameOverflow;
+    }
+    edge_word[e] = type_bits | name;
+  }
   // String index, or the element/hidden index.
   uint32_t edge_name(uint64_t e) const {
     uint32_t name = edge_word[e] & kEdgeNameOverflow;

@@ -1021,9 +1021,26 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                                          OffsetOfValue(p, sec.edges, v), snap.edge_name(x), string_count));
       }
     }
-    for (uint32_t i = string_count; i <= max_ref; ++i) snap.strings.Add(fmt::format("<missing string {}>", i));
-    snap.missing += fmt::format("; {} of the {} strings referenced were not read (shown as <missing string N>)",
-                                max_ref + 1 - string_count, max_ref + 1);
+    // One placeholder per distinct missing index actually referenced (never
+    // more than the references: a corrupt index of 4e9 must not make 4e9
+    // placeholders), and the references moved onto them.
+    std::vector<uint32_t> missing;
+    for (uint32_t i = 0; i < snap.node_count; ++i)
+      if (snap.node_name[i] >= string_count) missing.push_back(snap.node_name[i]);
+    for (uint64_t x = 0; x < snap.edge_count; ++x)
+      if (snap.edge_has_string_name(x) && snap.edge_name(x) >= string_count) missing.push_back(snap.edge_name(x));
+    std::sort(missing.begin(), missing.end());
+    missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+    auto placeholder = [&](uint32_t index) {
+      return string_count + static_cast<uint32_t>(std::lower_bound(missing.begin(), missing.end(), index) - missing.begin());
+    };
+    for (uint32_t index : missing) snap.strings.Add(fmt::format("<missing string {}>", index));
+    for (uint32_t i = 0; i < snap.node_count; ++i)
+      if (snap.node_name[i] >= string_count) snap.node_name[i] = placeholder(snap.node_name[i]);
+    for (uint64_t x = 0; x < snap.edge_count; ++x)
+      if (snap.edge_has_string_name(x) && snap.edge_name(x) >= string_count)
+        snap.set_edge_name(x, placeholder(snap.edge_name(x)));
+    snap.missing += fmt::format("; {} strings referenced were not read (shown as <missing string N>)", missing.size());
   }
   snap.strings_begin = sec.strings_begin;
   snap.strings_end = sec.strings_end;
