@@ -105,6 +105,13 @@ class TopLevelWalker {
       pos = SkipWs(pos + 1);
       if (pos >= n_) return Cut(out, pos, key);
 
+      // A section given twice has no single meaning: refuse rather than guess.
+      bool seen = key == "snapshot"  ? out->header.present
+                  : key == "strings" ? out->strings_seen
+                  : NumberArray(out, key) != nullptr && NumberArray(out, key)->present;
+      if (seen)
+        return Status::Error(fmt::format("byte {}: a second {} section (each may appear once)", key_begin - 1,
+                                         Quote(key)));
       if (key == "snapshot") {
         size_t end = 0;
         Status s = SkipValue(pos, &end);
@@ -118,7 +125,9 @@ class TopLevelWalker {
         if (p_[pos] != '[')
           return Status::Error(fmt::format("byte {}: expected '[' to open {}, found {}", pos, Quote(key),
                                            Describe(p_, n_, pos)));
-        if (!ScanNumberArray(pos + 1, span)) return Cut(out, n_, key);
+        Span scanned;
+        if (!ScanNumberArray(pos + 1, &scanned)) return Cut(out, n_, key);
+        *span = std::move(scanned);
         pos = span->end + 1;
         progress_("reading", pos, n_);
       } else if (key == "strings") {

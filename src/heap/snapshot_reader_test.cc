@@ -125,6 +125,8 @@ TEST(SnapshotReader, BadInputGivesOffsetAndReason) {
       {"letters in numbers", Tiny("9,0,1,0,1,0, 3,1,3,1x0,1,0, 2,2,5,20,0,0"), "expected ',' or ']' in \"nodes\""},
       {"trailing comma", Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0,"), "expected a number after ',' in \"nodes\""},
       {"no meta", R"({"snapshot":{},"nodes":[],"edges":[],"strings":[]})", "no \"meta\""},
+      // Found by the fuzzer: a second, cut "edges" replaced half of the first.
+      {"section twice", Tiny().replace(Tiny().rfind(",\"strings\""), 0, ",\"edges\":[5,4"), "a second \"edges\" section"},
       // Found by the fuzzer: nlohmann-json throws out_of_range, not parse_error, for this.
       {"header number overflows", R"({"snapshot":{"meta":{"x":[1E9999]}},"nodes":[],"edges":[],"strings":[]})",
        "the \"snapshot\" header cannot be read"},
