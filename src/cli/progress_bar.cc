@@ -23,8 +23,10 @@ void ProgressBar::Report(std::string_view phase, uint64_t done, uint64_t total) 
   auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
   if (now - start_ < std::chrono::seconds(1)) return;
-  if (shown_ && now - last_ < std::chrono::milliseconds(100) && done != total) return;
+  bool new_phase = phase != phase_;
+  if (shown_ && !new_phase && now - last_ < std::chrono::milliseconds(100) && done != total) return;
   last_ = now;
+  phase_ = phase;
   shown_ = true;
   double f = total ? static_cast<double>(done) / static_cast<double>(total) : 0;
   int filled = static_cast<int>(f * 30);

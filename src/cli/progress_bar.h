@@ -22,6 +22,7 @@ class ProgressBar {
   void Report(std::string_view phase, uint64_t done, uint64_t total);
   bool enabled_;
   bool shown_ = false;
+  std::string phase_;  // the phase shown: a new one is always drawn
   std::mutex mu_;
   std::chrono::steady_clock::time_point start_, last_;
 };

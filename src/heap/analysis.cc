@@ -127,13 +127,18 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   Analysis a;
   a.semantics = options.semantics;
   auto last = std::chrono::steady_clock::now();
+  // Each phase announces itself, so that a progress bar never shows a
+  // finished phase while the next one runs.
+  auto start = [&](const char* phase) { options.progress(phase, 0, 1); };
   auto lap = [&](const char* phase) {
     auto now = std::chrono::steady_clock::now();
     a.timings.push_back({phase, std::chrono::duration<double>(now - last).count(), PeakRssBytes(), CurrentRssBytes()});
     last = now;
   };
+  start("detached objects");
   PropagateDetachedness(&s);
   lap("detached");
+  start("retaining edges");
   WeakMapNames weakmaps(s, threads);
   NodeArrays arrays(s.node_count);
   // Which edges retain, and whose shallow sizes move where, read the same
@@ -155,13 +160,16 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // class names and the class of each node).
   arrays.Keep(2);
   lap("dominators");
+  start("distances");
   a.distance = ComputeDistances(s, options.semantics, weakmaps, arrays);
   lap("distances");
+  start("class names");
   PodArray<uint32_t> class_name = ComputeClassNames(&s, arrays);
   lap("names");
   AssignClasses(s, class_name, arrays, &a);
   arrays.Give(std::move(class_name));
   lap("classes");
+  start("statistics");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   a.statistics = ComputeStatistics(s, a);
   lap("statistics");
