@@ -1,5 +1,6 @@
 #include "heap/dominators.h"
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -15,40 +16,43 @@ struct Predecessors {
   PodArray<uint32_t> preds;
 };
 
-// Both passes run on all threads: counts and slots are taken with atomic
-// increments, so a vertex's list comes out in any order, which changes
-// nothing (semidominators take a minimum over it).
+// Both passes run on all threads without atomics: each thread owns a range
+// of target nodes and scans every edge, keeping those that land in its range
+// (the scan is sequential and cheap; the writes it saves from contention are
+// random and dear). Each list comes out in edge order whatever the thread
+// count. Counting and slot cursors live in node order (one random access per
+// edge) and are mapped to DFS numbers once per node in between.
 Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number,
-                               NodeArrays& arrays, int threads) {
-  const uint32_t n = s.node_count;
-  Predecessors p;
-  p.first = arrays.Take(0);
-  const size_t slices = static_cast<size_t>(threads) * 8;
+                               const PodArray<uint32_t>& vertex, uint32_t n, NodeArrays& arrays, int threads) {
+  const uint32_t node_count = s.node_count;
+  PodArray<uint32_t> cursor = arrays.Take(0);  // node -> retainer count, then next free slot
+  const size_t parts = static_cast<size_t>(std::max(threads, 1));
   auto for_each_edge = [&](auto&& fn) {
-    ParallelFor(slices, threads, [&](size_t t) {
-      uint32_t b = static_cast<uint32_t>(t * n / slices), e = static_cast<uint32_t>((t + 1) * n / slices);
-      for (uint32_t v = b; v < e; ++v)
-        for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x)
-          if (essential.Get(x)) fn(v, x);
+    ParallelFor(parts, threads, [&](size_t t) {
+      const uint32_t lo = static_cast<uint32_t>(t * node_count / parts),
+                     hi = static_cast<uint32_t>((t + 1) * node_count / parts);
+      for (uint32_t v = 0; v < node_count; ++v)
+        for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x) {
+          uint32_t to = s.edge_to[x];
+          if (to >= lo && to < hi && essential.Get(x)) fn(v, to);
+        }
     });
   };
-  for_each_edge([&](uint32_t, uint32_t x) {
-    std::atomic_ref<uint32_t>(p.first[number[s.edge_to[x]]]).fetch_add(1, std::memory_order_relaxed);
-  });
+  for_each_edge([&](uint32_t, uint32_t to) { ++cursor[to]; });
+  Predecessors p;
+  p.first = arrays.Take();
   uint32_t sum = 0;
-  for (uint32_t i = 0; i <= n + 1; ++i) {
-    uint32_t c = p.first[i];
-    p.first[i] = sum;
-    sum += c;
-  }
-  p.preds.Reset(sum);
-  // first[i] is used as the fill cursor, then shifted back.
-  for_each_edge([&](uint32_t v, uint32_t x) {
-    uint32_t slot = std::atomic_ref<uint32_t>(p.first[number[s.edge_to[x]]]).fetch_add(1, std::memory_order_relaxed);
-    p.preds[slot] = number[v];
-  });
-  for (uint32_t i = n + 1; i > 0; --i) p.first[i] = p.first[i - 1];
   p.first[0] = 0;
+  for (uint32_t i = 1; i <= n; ++i) {
+    p.first[i] = sum;
+    uint32_t& c = cursor[vertex[i]];
+    sum += c;
+    c = p.first[i];
+  }
+  p.first[n + 1] = sum;
+  p.preds.Reset(sum);
+  for_each_edge([&](uint32_t v, uint32_t to) { p.preds[cursor[to]++] = number[v]; });
+  arrays.Give(std::move(cursor));
   return p;
 }
 
@@ -60,48 +64,54 @@ BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
   return has;
 }
 
+// What eval/link reads of a vertex, in one place: the walk up the linked
+// forest touches one record per hop instead of three arrays. label_semi is
+// the semidominator of label, kept beside it so comparing two labels needs no
+// further lookup. 12 B per node.
+struct EvalRecord {
+  uint32_t ancestor;    // 0 until linked
+  uint32_t label;       // vertex of least semidominator on the compressed path
+  uint32_t label_semi;  // semi[label]
+};
+
 }  // namespace
 
 DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress) {
   const uint32_t node_count = s.node_count;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
-  PodArray<uint32_t> number = arrays.Take(0);  // node -> preorder number, 0 until visited
-  PodArray<uint32_t> vertex = arrays.Take();   // number -> node
-  PodArray<uint32_t> parent = arrays.Take();   // number -> DFS parent's number; later the idom's number
-  PodArray<uint32_t> cursor = arrays.Take();   // node -> next edge to look at, during the DFS only
+  PodArray<uint32_t> number = arrays.Take();  // node -> preorder number
+  PodArray<uint32_t> vertex = arrays.Take();  // number -> node
+  PodArray<uint32_t> parent = arrays.Take();  // number -> DFS parent's number; later the idom's number
+  // Visited bits (1 bit per node) stay in cache where the 4-byte numbers do
+  // not: the DFS tests every essential edge's target.
+  BitVector visited(node_count);
   uint32_t n = 0;
 
+  struct Frame {
+    uint32_t node, next_edge, number;
+  };
+  std::vector<Frame> stack;
   auto visit = [&](uint32_t node, uint32_t parent_number) {
+    visited.Set(node);
     number[node] = ++n;
     vertex[n] = node;
     parent[n] = parent_number;
-    cursor[node] = s.first_edge[node];
+    stack.push_back({node, s.first_edge[node], n});
   };
-  // Iterative DFS over essential edges in edge order, from start up to the
-  // return to start.
+  // Iterative DFS over essential edges in edge order.
   auto dfs = [&](uint32_t start, uint32_t parent_number) {
     visit(start, parent_number);
-    uint32_t v = start;
-    while (true) {
-      uint32_t next = UINT32_MAX;
-      for (uint32_t end = s.first_edge[v + 1]; cursor[v] < end; ++cursor[v]) {
-        uint32_t e = cursor[v];
-        if (!essential.Get(e)) continue;
-        uint32_t w = s.edge_to[e];
-        if (number[w] == 0) {
-          next = w;
-          break;
-        }
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      uint32_t end = s.first_edge[f.node + 1], e = f.next_edge;
+      while (e < end && (!essential.Get(e) || visited.Get(s.edge_to[e]))) ++e;
+      if (e == end) {
+        stack.pop_back();
+        continue;
       }
-      if (next != UINT32_MAX) {
-        visit(next, number[v]);
-        v = next;
-      } else if (v == start) {
-        break;
-      } else {
-        v = vertex[parent[number[v]]];
-      }
+      f.next_edge = e + 1;
+      visit(s.edge_to[e], f.number);
     }
   };
 
@@ -111,50 +121,60 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
   if (n < node_count) {
     BitVector retained = HasRetainers(s, essential);
     for (uint32_t v = 0; v < node_count; ++v)
-      if (number[v] == 0 && !retained.Get(v)) dfs(v, 1);
+      if (!visited.Get(v) && !retained.Get(v)) dfs(v, 1);
   }
   if (n < node_count)
     for (uint32_t v = 0; v < node_count; ++v)
-      if (number[v] == 0) visit(v, 1);
+      if (!visited.Get(v)) {
+        visit(v, 1);
+        stack.clear();
+      }
+  stack = std::vector<Frame>();
+  visited.Release();
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
-  Predecessors pred = BuildPredecessors(s, essential, number, arrays, threads);
+  Predecessors pred = BuildPredecessors(s, essential, number, vertex, n, arrays, threads);
   arrays.Give(std::move(number));
   essential.Release();
-  auto has_preds = [&](uint32_t i) { return pred.first[i] != pred.first[i + 1]; };
   progress("dominators", 2, 4);
 
   // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
-  PodArray<uint32_t>& label = cursor;  // the DFS is over: reuse its array
-  PodArray<uint32_t> semi = arrays.Take(), ancestor = arrays.Take(0);
-  for (uint32_t i = 0; i <= n; ++i) label[i] = semi[i] = i;
-  std::vector<uint32_t> stack;
-  auto eval = [&](const uint32_t v) {
-    if (ancestor[v] == 0) return v;
+  arrays.Keep(0);  // idle arrays must not add to this phase's peak
+  PodArray<EvalRecord> rec(size_t{n} + 1);
+  for (uint32_t i = 0; i <= n; ++i) rec[i] = {0, i, i};
+  std::vector<uint32_t> path;
+  auto eval = [&](const uint32_t v) -> const EvalRecord& {
+    if (rec[v].ancestor == 0) return rec[v];
     // Path compression: every vertex on the path to the linked root takes
     // the best label above it and points at that root.
-    for (uint32_t x = v; ancestor[ancestor[x]] != 0; x = ancestor[x]) stack.push_back(x);
-    while (!stack.empty()) {
-      uint32_t w = stack.back();
-      stack.pop_back();
-      if (semi[label[ancestor[w]]] < semi[label[w]]) label[w] = label[ancestor[w]];
-      ancestor[w] = ancestor[ancestor[w]];
+    for (uint32_t x = v; rec[rec[x].ancestor].ancestor != 0; x = rec[x].ancestor) path.push_back(x);
+    while (!path.empty()) {
+      EvalRecord& w = rec[path.back()];
+      path.pop_back();
+      const EvalRecord& a = rec[w.ancestor];
+      if (a.label_semi < w.label_semi) {
+        w.label = a.label;
+        w.label_semi = a.label_semi;
+      }
+      w.ancestor = a.ancestor;
     }
-    return label[v];
+    return rec[v];
   };
   for (uint32_t i = n; i >= 2; --i) {
-    if (!has_preds(i)) {
-      semi[i] = 1;  // a node with only weak retainers hangs from the root
+    uint32_t best = i;
+    if (pred.first[i] == pred.first[i + 1]) {
+      best = 1;  // a node with only weak retainers hangs from the root
     } else {
-      for (uint32_t k = pred.first[i]; k < pred.first[i + 1]; ++k) {
-        uint32_t u = eval(pred.preds[k]);
-        if (semi[u] < semi[i]) semi[i] = semi[u];
-      }
+      for (uint32_t k = pred.first[i]; k < pred.first[i + 1]; ++k) best = std::min(best, eval(pred.preds[k]).label_semi);
     }
-    ancestor[i] = parent[i];  // link
+    // first[i + 1] is never read again: it keeps semi(i) for the next step.
+    pred.first[i + 1] = best;
+    rec[i].label_semi = best;  // label[i] is still i
+    rec[i].ancestor = parent[i];  // link
   }
-  arrays.Give(std::move(pred.first));
+  rec.Release();
   pred.preds.Release();
+  PodArray<uint32_t> semi = std::move(pred.first);  // semi(i) is at i + 1
   progress("dominators", 3, 4);
 
   // Immediate dominators (Semi-NCA): the nearest DFS ancestor of the parent
@@ -162,13 +182,14 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
   parent[1] = 1;
   for (uint32_t i = 2; i <= n; ++i) {
     uint32_t d = parent[i];
-    while (d > semi[i]) d = parent[d];
+    while (d > semi[i + 1]) d = parent[d];
     parent[i] = d;
   }
+  arrays.Give(std::move(semi));
 
   DominatorTree tree;
   tree.unreachable = node_count - reached;
-  tree.dominator = std::move(label);
+  tree.dominator = arrays.Take();
   for (uint32_t i = 1; i <= n; ++i) tree.dominator[vertex[i]] = vertex[parent[i]];
   tree.retained_size.Reset(node_count);
   for (uint32_t o = 0; o < node_count; ++o) tree.retained_size[o] = self_size[o];
@@ -179,10 +200,9 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
   arrays.Give(std::move(vertex));
   arrays.Give(std::move(parent));
 
-  // Children lists, in ordinal order, in the arrays semi and ancestor leave.
-  tree.first_child = std::move(semi);
-  tree.children = std::move(ancestor);
-  tree.first_child.Fill(0);
+  // Children lists, in ordinal order.
+  tree.first_child = arrays.Take(0);
+  tree.children = arrays.Take();
   for (uint32_t o = 0; o < node_count; ++o)
     if (o != s.root) ++tree.first_child[tree.dominator[o]];
   uint32_t sum = 0;

@@ -21,11 +21,13 @@
 // A node's retained size is its self size plus that of every node it
 // dominates; the root dominates itself.
 //
-// Memory while it runs: 20 B/node (five uint32 arrays: DFS number <-> node,
-// DFS parent, semidominator, label/DFS cursor, ancestor; never all six at
-// once) plus the predecessor lists, 4 B per essential edge + 4 B/node. What stays: dominator 4 B/node,
-// retained size 8 B/node, dominated-children lists 8 B/node (built in arrays
-// the computation no longer needs).
+// Memory while it runs, at its peak (the semidominator pass): 24 B/node
+// (DFS vertex and parent arrays, the predecessor offsets, which then keep the
+// semidominators, and a 12 B eval record) plus the predecessor lists, 4 B per
+// essential edge. Before that: 1 bit/node of visited marks, 12 B per level of
+// DFS depth, and 20 B/node while the predecessor lists are built. What stays:
+// dominator 4 B/node, retained size 8 B/node, dominated-children lists
+// 8 B/node (built in arrays the computation no longer needs).
 #pragma once
 
 #include "common/pod_array.h"
