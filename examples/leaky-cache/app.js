@@ -5,7 +5,8 @@
 //
 //   node app.js --requests 20000 --snapshot out.heapsnapshot
 // simulates that many requests in-process, then writes a heap snapshot
-// (v8.writeHeapSnapshot) and exits. Without --snapshot it serves HTTP on
+// (v8.writeHeapSnapshot) and exits. --snapshot a,b,c writes one snapshot
+// after each batch of --requests requests (a baseline, then growth). Without --snapshot it serves HTTP on
 // --port (default 3000) and every GET /req leaks one entry.
 const http = require('http');
 const v8 = require('v8');
@@ -49,8 +50,11 @@ function handle(id) {
 const snapshot = arg('--snapshot');
 if (snapshot) {
   const requests = Number(arg('--requests', '20000'));
-  for (let i = 0; i < requests; i++) handle(i);
-  v8.writeHeapSnapshot(snapshot);
+  let id = 0;
+  for (const file of snapshot.split(',')) {
+    for (let i = 0; i < requests; i++) handle(id++);
+    v8.writeHeapSnapshot(file);
+  }
 } else {
   let next = 0;
   http.createServer((req, res) => {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/format.h"
+#include "cli/heap_load.h"
 #include "cli/progress_bar.h"
 #include "common/input_file.h"
 #include "common/peak_memory.h"
@@ -24,103 +25,6 @@ namespace {
 using heap::Analysis;
 using heap::Snapshot;
 using Json = nlohmann::ordered_json;
-
-class PhaseTimer {
- public:
-  explicit PhaseTimer(bool enabled) : enabled_(enabled), last_(std::chrono::steady_clock::now()) {}
-  void Lap(const char* phase) {
-    auto now = std::chrono::steady_clock::now();
-    if (enabled_)
-      fmt::print(stderr, "oomkit: {:<19} {:7.3f} s   peak RSS {}  RSS after {}\n", phase,
-                 std::chrono::duration<double>(now - last_).count(), HumanSize(PeakRssBytes()),
-                 HumanSize(CurrentRssBytes()));
-    last_ = now;
-  }
-
- private:
-  bool enabled_;
-  std::chrono::steady_clock::time_point last_;
-};
-
-// Reads FILE or prints "oomkit: FILE: <error>" and returns false.
-bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, ProgressBar& bar) {
-  auto input = InputFile::Open(file);
-  if (!input.ok()) {
-    fmt::print(stderr, "oomkit: {}: {}\n", file, input.error());
-    return false;
-  }
-  heap::ReadOptions ro;
-  ro.partial = o.partial;
-  ro.threads = o.threads;
-  ro.progress = bar.sink();
-  auto snap = heap::ReadSnapshot(input.take(), ro);
-  bar.Finish();
-  if (!snap.ok()) {
-    fmt::print(stderr, "oomkit: {}: {}\n", file, snap.error());
-    return false;
-  }
-  *out = snap.take();
-  if (!out->missing.empty())
-    fmt::print(stderr, "oomkit: {}: warning: partial analysis: {}\n", file, out->missing);
-  return true;
-}
-
-heap::Semantics ParseSemantics(const std::string& s) {
-  return s == "raw" ? heap::Semantics::kRaw : heap::Semantics::kDevTools;
-}
-
-// Reads FILE and runs every analysis phase, with progress and --stats
-// timings; false (after printing the error) when the file cannot be read.
-bool LoadAndAnalyze(const HeapOptions& o, PhaseTimer& timer, Snapshot* s, Analysis* a) {
-  ProgressBar bar(o.progress);
-  if (!Load(o, o.file, s, bar)) return false;
-  timer.Lap("read");
-  heap::AnalysisOptions ao;
-  ao.semantics = ParseSemantics(o.semantics);
-  ao.threads = o.threads;
-  ao.progress = bar.sink();
-  *a = heap::Analyze(s, ao);
-  bar.Finish();
-  timer.Lap("analyze");
-  if (o.stats)
-    for (const auto& t : a->timings)
-      fmt::print(stderr, "oomkit:   {:<17} {:7.3f} s   peak RSS {}  RSS after {}\n", t.phase, t.seconds,
-                 HumanSize(t.peak_rss), HumanSize(t.rss));
-  return true;
-}
-
-std::string TypeName(const Snapshot& s, uint32_t n) {
-  uint8_t t = s.node_type[n];
-  return t < s.layout.node_types.size() ? s.layout.node_types[t] : "?";
-}
-
-// What a person needs to recognise one object: its class, and for strings
-// and functions the value or function name.
-std::string DisplayName(const Snapshot& s, const Analysis& a, uint32_t n) {
-  std::string cls(s.strings[a.classes[a.class_of[n]].name]);
-  int t = s.node_type[n];
-  const auto& L = s.layout;
-  if (t == L.string || t == L.cons_string || t == L.sliced_string)
-    return fmt::format("\"{}\"", Ellipsize(s.node_name_str(n), 40));
-  if (t == L.closure) {
-    std::string_view fn = s.node_name_str(n);
-    return fn.empty() ? std::string("Function (anonymous)") : fmt::format("Function {}()", Ellipsize(fn, 40));
-  }
-  if (t == L.synthetic) return std::string(s.node_name_str(n));
-  if ((t == L.native || t == L.hidden) && s.node_name_str(n) != cls)
-    return fmt::format("{} ({})", cls, Ellipsize(s.node_name_str(n), 50));
-  return Ellipsize(cls, 80);
-}
-
-// The name of the edge by which `holder` references `n`, if it does.
-std::string EdgeTo(const Snapshot& s, uint32_t holder, uint32_t n) {
-  for (uint32_t e = s.first_edge[holder]; e < s.first_edge[holder + 1]; ++e) {
-    if (s.edge_to[e] != n) continue;
-    if (s.edge_has_string_name(e)) return std::string(s.strings[s.edge_name(e)]);
-    return fmt::format("[{}]", s.edge_name(e));
-  }
-  return {};
-}
 
 Json StatisticsJson(const heap::Statistics& st) {
   return Json{{"total", st.total},         {"v8heap", st.v8heap},   {"native", st.native},
@@ -208,7 +112,7 @@ int RunHeapSummary(const HeapOptions& o) {
   PhaseTimer timer(o.stats);
   Snapshot s;
   Analysis a;
-  if (!LoadAndAnalyze(o, timer, &s, &a)) return 2;
+  if (!LoadAndAnalyze(o, o.file, timer, &s, &a)) return 2;
   auto rows = heap::SummarizeClasses(s, a, o.threads);
   timer.Lap("aggregate");
   std::vector<const heap::ClassRow*> shown;
@@ -265,7 +169,7 @@ int RunHeapDominators(const HeapOptions& o) {
   PhaseTimer timer(o.stats);
   Snapshot s;
   Analysis a;
-  if (!LoadAndAnalyze(o, timer, &s, &a)) return 2;
+  if (!LoadAndAnalyze(o, o.file, timer, &s, &a)) return 2;
   const size_t top = o.top ? o.top : 10;
   // Biggest single objects: every node but the root and the synthetic (GC
   // root) groups, by retained size, ties by ordinal.

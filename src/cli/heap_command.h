@@ -4,11 +4,13 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace oomkit::cli {
 
 struct HeapOptions {
   std::string file;
+  std::vector<std::string> files;  // diff: BASE CURRENT; leaks: BASELINE TARGET FINAL [...]
   bool json = false;
   size_t top = 0;  // 0: the command's default
   std::string class_regex;
@@ -23,5 +25,6 @@ struct HeapOptions {
 int RunHeapInfo(const HeapOptions& options);
 int RunHeapSummary(const HeapOptions& options);
 int RunHeapDominators(const HeapOptions& options);
+int RunHeapDiff(const HeapOptions& options);
 
 }  // namespace oomkit::cli

@@ -6,10 +6,17 @@
 
 namespace {
 
-void AddHeapOptions(CLI::App* cmd, oomkit::cli::HeapOptions* o, bool analysis) {
-  cmd->add_option("FILE", o->file, "a .heapsnapshot file (gzip-compressed files are read directly)")
-      ->required()
-      ->check(CLI::ExistingFile);
+// files: 1 for FILE, 2 for BASE CURRENT.
+void AddHeapOptions(CLI::App* cmd, oomkit::cli::HeapOptions* o, bool analysis, int files = 1) {
+  if (files == 1)
+    cmd->add_option("FILE", o->file, "a .heapsnapshot file (gzip-compressed files are read directly)")
+        ->required()
+        ->check(CLI::ExistingFile);
+  else
+    cmd->add_option("BASE CURRENT", o->files, "two snapshots of one process, the older first (.heapsnapshot[.gz])")
+        ->required()
+        ->expected(2)
+        ->check(CLI::ExistingFile);
   cmd->add_flag("--json", o->json, "print one JSON object instead of text (sizes in bytes)");
   cmd->add_flag("--partial", o->partial,
                 "analyse a file cut short inside \"strings\" or later (a process that died while writing it): "
@@ -56,6 +63,12 @@ int main(int argc, char** argv) {
   dominators->add_option("--depth", o.depth, "levels of the dominator tree below each object (default 2)")
       ->check(CLI::Range(0, 50));
 
+  CLI::App* diff = heap->add_subcommand(
+      "diff", "DevTools' Comparison view: per class # New, # Deleted, # Delta, Alloc. size, Freed size, Size "
+              "delta, and the retained-size delta; objects matched by V8 object id (both snapshots of one process)");
+  AddHeapOptions(diff, &o, true, 2);
+  diff->add_option("--top", o.top, "classes to show (default 25 on a terminal, all with --json)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -71,5 +84,6 @@ int main(int argc, char** argv) {
   if (*info) return oomkit::cli::RunHeapInfo(o);
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);
+  if (*diff) return oomkit::cli::RunHeapDiff(o);
   return 2;
 }

@@ -164,7 +164,11 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   a.distance = ComputeDistances(s, options.semantics, weakmaps, arrays);
   lap("distances");
   start("class names");
-  PodArray<uint32_t> class_name = ComputeClassNames(&s, arrays);
+  const std::vector<InterfaceDefinition>* given =
+      options.interfaces_from ? options.interfaces_from() : options.interfaces;
+  a.interfaces = given ? *given : InferInterfaces(s);
+  if (options.on_interfaces) options.on_interfaces(a.interfaces);
+  PodArray<uint32_t> class_name = ComputeClassNames(&s, arrays, a.interfaces);
   lap("names");
   AssignClasses(s, class_name, arrays, &a);
   arrays.Give(std::move(class_name));

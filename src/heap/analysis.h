@@ -6,12 +6,14 @@
 // retained 8, dominator-tree children 8 = 32 B/node.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/pod_array.h"
 #include "common/progress.h"
+#include "heap/class_names.h"
 #include "heap/dominators.h"
 #include "heap/essential_edges.h"
 #include "heap/snapshot.h"
@@ -41,6 +43,14 @@ struct ClassKey {
 
 struct AnalysisOptions {
   Semantics semantics = Semantics::kDevTools;
+  // Name plain objects after these interfaces instead of inferring them from
+  // the snapshot (for a base snapshot compared with another).
+  const std::vector<InterfaceDefinition>* interfaces = nullptr;
+  // Or ask for them when they are needed (may wait for another analysis).
+  std::function<const std::vector<InterfaceDefinition>*()> interfaces_from;
+  // Told the interfaces as soon as they are known (another analysis may be
+  // waiting for them).
+  std::function<void(const std::vector<InterfaceDefinition>&)> on_interfaces;
   int threads = 0;
   Progress progress;
 };
@@ -53,6 +63,7 @@ struct Analysis {
   PodArray<int32_t> distance;
   PodArray<uint32_t> class_of;  // index into classes
   std::vector<ClassKey> classes;
+  std::vector<InterfaceDefinition> interfaces;  // the ones the class names used
   DominatorTree tree;
   Statistics statistics;
   uint64_t total_size = 0;

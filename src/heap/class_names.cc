@@ -91,7 +91,54 @@ std::string FormatPropertyName(std::string_view name) {
   return out;
 }
 
-PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
+std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
+  const SnapshotLayout& L = s.layout;
+  auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
+  std::vector<Definition> candidates;
+  std::unordered_map<std::string, uint32_t> by_name;
+  uint64_t plain_objects = 0;
+  std::string name;
+  std::vector<std::string_view> props;
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    if (!is_plain(n)) continue;
+    ++plain_objects;
+    name.assign(1, '{');
+    size_t name_units = 1;
+    props.clear();
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+      if (s.edge_type(e) != L.property) continue;
+      std::string_view prop = s.strings[s.edge_name(e)];
+      if (prop == "__proto__") continue;
+      std::string formatted = FormatPropertyName(prop);
+      size_t units = Utf16Length(formatted);
+      if (name_units > kMinInterfacePropertyCount && name_units + units > kMaxInterfaceNameLength) break;
+      if (name_units != 1) name += ", ", name_units += 2;
+      name += formatted;
+      name_units += units;
+      props.push_back(prop);
+    }
+    if (props.empty()) continue;
+    name.push_back('}');
+    auto [it, inserted] = by_name.emplace(name, static_cast<uint32_t>(candidates.size()));
+    if (inserted) candidates.push_back({name, props, 0});
+    ++candidates[it->second].count;
+  }
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Definition& a, const Definition& b) { return a.count > b.count; });
+  const double min_count = std::max(kMinObjectsPerInterface, static_cast<double>(plain_objects) / kMinObjectProportion);
+  size_t kept = 0;
+  while (kept < candidates.size() && candidates[kept].count >= min_count) ++kept;
+  candidates.resize(kept);
+  std::vector<InterfaceDefinition> out;
+  out.reserve(kept);
+  for (const Definition& d : candidates)
+    out.push_back({d.name, std::vector<std::string>(d.properties.begin(), d.properties.end())});
+  return out;
+}
+
+
+PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays,
+                                     const std::vector<InterfaceDefinition>& definitions) {
   Snapshot& s = *snap;
   const SnapshotLayout& L = s.layout;
   std::unordered_map<std::string, uint32_t> added;
@@ -132,49 +179,14 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
     }
   }
 
-  // Interface inference over plain objects.
+  if (definitions.empty()) return cls;
+  // Matching: a trie of each definition's sorted properties.
   auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
-  std::vector<Definition> candidates;
-  std::unordered_map<std::string, uint32_t> by_name;
-  uint64_t plain_objects = 0;
-  std::string name;
   std::vector<std::string_view> props;
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    if (!is_plain(n)) continue;
-    ++plain_objects;
-    name.assign(1, '{');
-    size_t name_units = 1;
-    props.clear();
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-      if (s.edge_type(e) != L.property) continue;
-      std::string_view prop = s.strings[s.edge_name(e)];
-      if (prop == "__proto__") continue;
-      std::string formatted = FormatPropertyName(prop);
-      size_t units = Utf16Length(formatted);
-      if (name_units > kMinInterfacePropertyCount && name_units + units > kMaxInterfaceNameLength) break;
-      if (name_units != 1) name += ", ", name_units += 2;
-      name += formatted;
-      name_units += units;
-      props.push_back(prop);
-    }
-    if (props.empty()) continue;
-    name.push_back('}');
-    auto [it, inserted] = by_name.emplace(name, static_cast<uint32_t>(candidates.size()));
-    if (inserted) candidates.push_back({name, props, 0});
-    ++candidates[it->second].count;
-  }
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Definition& a, const Definition& b) { return a.count > b.count; });
-  const double min_count = std::max(kMinObjectsPerInterface, static_cast<double>(plain_objects) / kMinObjectProportion);
-  size_t kept = 0;
-  while (kept < candidates.size() && candidates[kept].count >= min_count) ++kept;
-  candidates.resize(kept);
-  if (candidates.empty()) return cls;
-
   auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
   std::vector<TrieNode> trie(1);
-  for (size_t d = 0; d < candidates.size(); ++d) {
-    std::vector<std::string_view> sorted = candidates[d].properties;
+  for (size_t d = 0; d < definitions.size(); ++d) {
+    std::vector<std::string_view> sorted(definitions[d].properties.begin(), definitions[d].properties.end());
     std::sort(sorted.begin(), sorted.end(), js_less);
     uint32_t at = 0;
     for (std::string_view p : sorted) {
@@ -195,9 +207,9 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
     }
     if (trie[at].match < 0) trie[at].match = static_cast<int>(d);
   }
-  std::vector<size_t> definition_props(candidates.size());
-  for (size_t d = 0; d < candidates.size(); ++d) definition_props[d] = candidates[d].properties.size();
-  std::vector<uint32_t> definition_class(candidates.size(), UINT32_MAX);
+  std::vector<size_t> definition_props(definitions.size());
+  for (size_t d = 0; d < definitions.size(); ++d) definition_props[d] = definitions[d].properties.size();
+  std::vector<uint32_t> definition_class(definitions.size(), UINT32_MAX);
 
   // better(a, b): more properties wins, then the earlier (more common) one.
   auto better = [&](int a, int b) {
@@ -240,7 +252,7 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays) {
       }
     }
     if (match >= 0) {
-      if (definition_class[match] == UINT32_MAX) definition_class[match] = add(candidates[match].name);
+      if (definition_class[match] == UINT32_MAX) definition_class[match] = add(definitions[match].name);
       cls[n] = definition_class[match];
     }
   }

@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/pod_array.h"
 #include "heap/node_arrays.h"
@@ -21,9 +22,21 @@
 
 namespace oomkit::heap {
 
-// Returns the class-name string index of every node (4 B/node); adds the
+// A plain-object "interface": its name ("{id, name}") and properties in the
+// order of the objects that defined it.
+struct InterfaceDefinition {
+  std::string name;
+  std::vector<std::string> properties;
+};
+
+// The interfaces inferred from s's plain objects, most common first.
+std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s);
+
+// Returns the class-name string index of every node (4 B/node), naming plain
+// objects after `definitions` (s's own, or, as DevTools' Comparison view does
+// for the base snapshot, those of the snapshot compared with it); adds the
 // invented names to s->strings.
-PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays);
+PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions);
 
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
 bool Utf16Less(std::string_view a, std::string_view b);

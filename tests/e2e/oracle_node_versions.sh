@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # oomkit heap summary equals the DevTools worker code itself (../shared/oracle)
 # on snapshots written by real Node 18, 20, 22, 24 and 26 (one with allocation
-# tracking), and on one from ../shared/bench/make-snapshots.js.
+# tracking), and on one from ../shared/bench/make-snapshots.js; oomkit heap
+# diff equals DevTools' Comparison view on the generator's baseline/final pair.
 set -euo pipefail
 bin=${OOMKIT_BIN:?}; shared=${OOMKIT_SHARED_DIR:?}; src=${OOMKIT_SOURCE_DIR:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -35,4 +36,9 @@ check "generator-20MB" "$tmp/gen/single.heapsnapshot" || status=1
 if cmp -s "$tmp/t1.json" "$tmp/t2.json"; then echo "threads 1 and 2: identical output"; else echo "threads 1 and 2 differ"; status=1; fi
 gzip -c "$tmp/gen/single.heapsnapshot" >"$tmp/gen.heapsnapshot.gz"
 check "generator-20MB-gzip" "$tmp/gen.heapsnapshot.gz" || status=1
+(cd "$tmp" && node make-snapshots.js --size 20MB --triplet --out "$tmp/trip" >/dev/null 2>&1)
+node --max-old-space-size=8000 "$src/tests/tools/devtools-diff.mjs" "$oracle" "$tmp/trip/baseline.heapsnapshot" \
+  "$tmp/trip/final.heapsnapshot" "$tmp/diff.oracle.json" 2>/dev/null
+"$bin" heap diff --json "$tmp/trip/baseline.heapsnapshot" "$tmp/trip/final.heapsnapshot" >"$tmp/diff.ours.json"
+echo "diff generator-20MB triplet: $(node "$src/tests/tools/compare-diff.js" "$tmp/diff.oracle.json" "$tmp/diff.ours.json")" || status=1
 exit $status
