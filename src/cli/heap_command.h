@@ -20,11 +20,18 @@ struct HeapOptions {
   int threads = 0;
   bool progress = true;
   bool stats = false;
+  // retainers
+  std::string target;      // "@123" or "123"
+  std::string class_name;  // --class for retainers: exact class name
+  size_t max_depth = 30;
+  size_t max_paths = 0;  // 0: the command's default
+  size_t instances = 3;
 };
 
 int RunHeapInfo(const HeapOptions& options);
 int RunHeapSummary(const HeapOptions& options);
 int RunHeapDominators(const HeapOptions& options);
 int RunHeapDiff(const HeapOptions& options);
+int RunHeapRetainers(const HeapOptions& options);
 
 }  // namespace oomkit::cli

@@ -69,6 +69,20 @@ int main(int argc, char** argv) {
   AddHeapOptions(diff, &o, true, 2);
   diff->add_option("--top", o.top, "classes to show (default 25 on a terminal, all with --json)");
 
+  CLI::App* retainers = heap->add_subcommand(
+      "retainers", "why an object is alive: its retaining paths from the GC roots, shortest first, as DevTools' "
+                   "Retainers pane shows them (edge names, holders' classes and @ids)");
+  AddHeapOptions(retainers, &o, true);
+  retainers->add_option("OBJECT", o.target, "the object's id as DevTools shows it, e.g. @12345");
+  retainers->add_option("--class", o.class_name,
+                        "instead of one object: the biggest instances of this class (the name as `heap summary` "
+                        "prints it)");
+  retainers->add_option("--max-paths", o.max_paths,
+                        "paths per object, at most one per direct retainer (default 5; 1 with --class)");
+  retainers->add_option("--instances", o.instances, "with --class: how many of the biggest instances (default 3)");
+  retainers->add_option("--max-depth", o.max_depth,
+                        "hops shown per path after folding repeats; longer paths show their two ends (default 30)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -85,5 +99,6 @@ int main(int argc, char** argv) {
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);
   if (*diff) return oomkit::cli::RunHeapDiff(o);
+  if (*retainers) return oomkit::cli::RunHeapRetainers(o);
   return 2;
 }

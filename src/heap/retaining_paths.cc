@@ -1,0 +1,166 @@
+#include "heap/retaining_paths.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "common/parallel.h"
+#include "heap/distances.h"
+
+namespace oomkit::heap {
+
+RetainerIndex::RetainerIndex(const Snapshot& s, int threads) : s_(&s) {
+  const uint32_t n = s.node_count;
+  first_.Reset(size_t{n} + 1, 0);
+  // Each thread owns a range of targets and scans every edge: no atomics, and
+  // each list keeps edge order whatever the thread count.
+  const size_t parts = static_cast<size_t>(std::max(threads, 1));
+  auto for_each_edge = [&](auto&& fn) {
+    ParallelFor(parts, threads, [&](size_t t) {
+      const uint32_t lo = static_cast<uint32_t>(t * n / parts), hi = static_cast<uint32_t>((t + 1) * n / parts);
+      for (uint64_t e = 0; e < s.edge_count; ++e) {
+        uint32_t to = s.edge_to[e];
+        if (to >= lo && to < hi) fn(static_cast<uint32_t>(e), to);
+      }
+    });
+  };
+  for_each_edge([&](uint32_t, uint32_t to) { ++first_[to + 1]; });
+  for (uint32_t i = 0; i < n; ++i) first_[i + 1] += first_[i];
+  edges_.Reset(s.edge_count);
+  PodArray<uint32_t> cursor(n);
+  for (uint32_t i = 0; i < n; ++i) cursor[i] = first_[i];
+  for_each_edge([&](uint32_t e, uint32_t to) { edges_[cursor[to]++] = e; });
+}
+
+uint32_t RetainerIndex::Source(uint32_t edge) const {
+  const uint32_t* begin = s_->first_edge.data();
+  const uint32_t* it = std::upper_bound(begin, begin + s_->node_count + 1, edge);
+  return static_cast<uint32_t>(it - begin - 1);
+}
+
+std::string EdgeLabel(const Snapshot& s, uint32_t edge) {
+  if (s.edge_has_string_name(edge)) return std::string(s.strings[s.edge_name(edge)]);
+  return fmt::format("[{}]", s.edge_name(edge));
+}
+
+std::string EdgeShape(const Snapshot& s, uint32_t edge) {
+  if (!s.edge_has_string_name(edge)) return "[]";
+  std::string_view name = s.strings[s.edge_name(edge)];
+  // Numbered internal names ("12 / part of key ...") and numeric keys of
+  // dictionaries vary per entry; their shape does not.
+  if (!name.empty() && name.front() >= '0' && name.front() <= '9') return "[]";
+  return std::string(name);
+}
+
+PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers,
+                       const WeakMapNames& weakmaps)
+    : s_(s), a_(a), retainers_(retainers), weakmaps_(weakmaps) {}
+
+bool PathFinder::Usable(uint32_t edge, uint32_t holder, uint32_t to) const {
+  return holder != to && s_.edge_type(edge) != s_.layout.weak && a_.distance[holder] >= 0;
+}
+
+bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
+  if (s_.edge_type(edge) != s_.layout.internal) return false;
+  const WeakMapEdgeName* wm = weakmaps_.Find(s_.edge_name(edge));
+  return wm && wm->table_id == s_.node_id[holder];
+}
+
+RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) const {
+  RetainingPath path;
+  path.target = target;
+  uint32_t x = tail.empty() ? target : tail.front().holder;
+  std::vector<PathHop> up;  // from x upwards
+  while (true) {
+    if (x == s_.root) {
+      path.reaches_root = true;
+      break;
+    }
+    const int32_t dx = a_.distance[x];
+    uint32_t best_holder = UINT32_MAX, best_edge = 0;
+    std::tuple<int32_t, bool, uint32_t> best_key{INT32_MAX, true, UINT32_MAX};
+    bool top = false;
+    for (uint32_t e : retainers_.EdgesInto(x)) {
+      uint32_t h = retainers_.Source(e);
+      if (!Usable(e, h, x)) continue;
+      if (h == s_.root) {
+        top = true;
+        break;
+      }
+      if (a_.distance[h] >= dx) continue;
+      std::tuple<int32_t, bool, uint32_t> key{a_.distance[h], IsWeakMapTableEdge(e, h), h};
+      if (key < best_key) best_key = key, best_holder = h, best_edge = e;
+    }
+    if (top) {
+      path.reaches_root = true;
+      break;
+    }
+    if (best_holder == UINT32_MAX || best_holder == target) break;
+    if (std::get<1>(best_key)) path.through_weakmap_table = true;
+    up.push_back({best_holder, best_edge});
+    x = best_holder;
+  }
+  path.hops.assign(up.rbegin(), up.rend());
+  for (const PathHop& h : tail) {
+    if (IsWeakMapTableEdge(h.edge, h.holder)) path.through_weakmap_table = true;
+    path.hops.push_back(h);
+  }
+  uint32_t top_node = path.hops.empty() ? target : path.hops.front().holder;
+  path.system_rooted = a_.distance[top_node] >= kBaseSystemDistance;
+  return path;
+}
+
+RetainingPath PathFinder::Shortest(uint32_t n) const { return Climb(n, {}); }
+
+std::vector<RetainingPath> PathFinder::Paths(uint32_t n, size_t max_paths) const {
+  std::vector<RetainingPath> paths;
+  std::vector<uint32_t> holders;
+  for (uint32_t e : retainers_.EdgesInto(n)) {
+    uint32_t h = retainers_.Source(e);
+    if (!Usable(e, h, n) || std::find(holders.begin(), holders.end(), h) != holders.end()) continue;
+    holders.push_back(h);
+    if (h == s_.root) {
+      RetainingPath p;
+      p.target = n;
+      p.reaches_root = true;
+      paths.push_back(std::move(p));
+      continue;
+    }
+    RetainingPath p = Climb(n, {{h, e}});
+    bool loops = false;  // a farther retainer's own path may run through n
+    for (const PathHop& hop : p.hops) loops |= hop.holder == n;
+    if (p.reaches_root && !loops) paths.push_back(std::move(p));
+  }
+  std::stable_sort(paths.begin(), paths.end(), [](const RetainingPath& x, const RetainingPath& y) {
+    bool xl = x.through_weakmap_table || x.system_rooted, yl = y.through_weakmap_table || y.system_rooted;
+    if (xl != yl) return !xl;
+    return x.length() < y.length();
+  });
+  if (paths.size() > max_paths) paths.resize(max_paths);
+  return paths;
+}
+
+std::vector<FoldedRun> FoldRepeats(const Snapshot& s, const Analysis& a, const RetainingPath& path) {
+  const size_t n = path.hops.size();
+  std::vector<std::pair<std::string, uint32_t>> shape(n);
+  for (size_t i = 0; i < n; ++i) shape[i] = {EdgeShape(s, path.hops[i].edge), a.class_of[path.hops[i].holder]};
+  std::vector<FoldedRun> runs;
+  for (size_t i = 0; i < n;) {
+    FoldedRun best{i, 1, 1};
+    for (size_t k = 1; k <= 4 && i + 2 * k <= n; ++k) {
+      size_t r = 1;
+      while (i + (r + 1) * k <= n && std::equal(shape.begin() + i, shape.begin() + i + k, shape.begin() + i + r * k)) ++r;
+      if (r >= 3 && r * k > best.repeats * best.length) best = {i, k, r};
+    }
+    if (best.repeats >= 3) {
+      runs.push_back(best);
+      i += best.repeats * best.length;
+    } else {
+      ++i;
+    }
+  }
+  return runs;
+}
+
+}  // namespace oomkit::heap
