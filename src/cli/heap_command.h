@@ -26,6 +26,8 @@ struct HeapOptions {
   size_t max_depth = 30;
   size_t max_paths = 0;  // 0: the command's default
   size_t instances = 3;
+  // leaks
+  bool fail_on_leak = false;
 };
 
 int RunHeapInfo(const HeapOptions& options);
@@ -33,5 +35,6 @@ int RunHeapSummary(const HeapOptions& options);
 int RunHeapDominators(const HeapOptions& options);
 int RunHeapDiff(const HeapOptions& options);
 int RunHeapRetainers(const HeapOptions& options);
+int RunHeapLeaks(const HeapOptions& options);
 
 }  // namespace oomkit::cli

@@ -6,9 +6,11 @@
 
 namespace {
 
-// files: 1 for FILE, 2 for BASE CURRENT.
+// files: 1 for FILE, 2 for BASE CURRENT, 0 when the command declares its own.
 void AddHeapOptions(CLI::App* cmd, oomkit::cli::HeapOptions* o, bool analysis, int files = 1) {
-  if (files == 1)
+  if (files == 0) {
+    // the command declares its own file arguments
+  } else if (files == 1)
     cmd->add_option("FILE", o->file, "a .heapsnapshot file (gzip-compressed files are read directly)")
         ->required()
         ->check(CLI::ExistingFile);
@@ -83,6 +85,18 @@ int main(int argc, char** argv) {
   retainers->add_option("--max-depth", o.max_depth,
                         "hops shown per path after folding repeats; longer paths show their two ends (default 30)");
 
+  CLI::App* leaks = heap->add_subcommand(
+      "leaks", "memlab's leak definition for Node services: objects allocated after BASELINE and alive in every "
+               "later snapshot, grouped by retaining path, with their growth; more than three snapshots: what grew "
+               "across all of them");
+  leaks->add_option("SNAPSHOTS", o.files, "BASELINE TARGET FINAL [MORE...]: snapshots of one process, oldest first")
+      ->required()
+      ->check(CLI::ExistingFile);
+  AddHeapOptions(leaks, &o, true, 0);
+  leaks->add_option("--top", o.top, "clusters to show (default 10; --json: all)");
+  leaks->add_option("--max-depth", o.max_depth, "hops shown per path after folding repeats (default 30)");
+  leaks->add_flag("--fail-on-leak", o.fail_on_leak, "exit 1 when a cluster grew above noise (for CI)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -100,5 +114,6 @@ int main(int argc, char** argv) {
   if (*dominators) return oomkit::cli::RunHeapDominators(o);
   if (*diff) return oomkit::cli::RunHeapDiff(o);
   if (*retainers) return oomkit::cli::RunHeapRetainers(o);
+  if (*leaks) return oomkit::cli::RunHeapLeaks(o);
   return 2;
 }

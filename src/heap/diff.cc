@@ -11,6 +11,48 @@
 
 namespace oomkit::heap {
 
+IdSample SampleIds(const Snapshot& s) {
+  IdSample sample;
+  // ~50,000 samples at most keep the check cheap on any snapshot size.
+  while (s.node_count / sample.stride > 50000) sample.stride *= 2;
+  std::hash<std::string_view> hash;
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    uint32_t id = s.node_id[n];
+    if (((id >> 1) & (sample.stride - 1)) != 0) continue;
+    uint32_t signature = static_cast<uint32_t>(hash(s.node_name_str(n)) * 31 + s.node_type[n]);
+    sample.signatures.push_back({id, signature});
+  }
+  std::sort(sample.signatures.begin(), sample.signatures.end());
+  return sample;
+}
+
+Status CheckSameProcess(const IdSample& a, const IdSample& b) {
+  const uint32_t stride = std::max(a.stride, b.stride);
+  uint64_t shared = 0, same = 0;
+  for (size_t i = 0, j = 0; i < a.signatures.size() && j < b.signatures.size();) {
+    uint32_t x = a.signatures[i].first, y = b.signatures[j].first;
+    if (x < y) {
+      ++i;
+    } else if (y < x) {
+      ++j;
+    } else {
+      if (((x >> 1) & (stride - 1)) == 0) {
+        ++shared;
+        same += a.signatures[i].second == b.signatures[j].second;
+      }
+      ++i, ++j;
+    }
+  }
+  if (shared == 0)
+    return Status::Error("the two snapshots share no object id: they do not come from one process");
+  if ((shared - same) * 50 > shared)
+    return Status::Error(fmt::format(
+        "the two snapshots come from different processes: {:.1f} % of the object ids they share name objects of "
+        "another type or name (one process keeps an id for an object's life)",
+        100.0 * static_cast<double>(shared - same) / static_cast<double>(shared)));
+  return Status();
+}
+
 ClassMembers CollectClassMembers(const Snapshot& s, const Analysis& a, int threads) {
   ClassMembers m;
   const size_t classes = a.classes.size();
@@ -55,16 +97,7 @@ ClassMembers CollectClassMembers(const Snapshot& s, const Analysis& a, int threa
     for (uint32_t i = b; i < e; ++i) std::tie(m.id[i], m.self_size[i]) = members[i - b];
   });
 
-  // ~50,000 samples at most keep the check cheap on any snapshot size.
-  while (s.node_count / m.sample_stride > 50000) m.sample_stride *= 2;
-  std::hash<std::string_view> hash;
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    uint32_t id = s.node_id[n];
-    if (((id >> 1) & (m.sample_stride - 1)) != 0) continue;
-    uint32_t signature = static_cast<uint32_t>(hash(s.node_name_str(n)) * 31 + s.node_type[n]);
-    m.id_signatures.push_back({id, signature});
-  }
-  std::sort(m.id_signatures.begin(), m.id_signatures.end());
+  m.ids = SampleIds(s);
   return m;
 }
 
@@ -97,28 +130,8 @@ void DiffClass(const ClassMembers& base, uint32_t bc, const ClassMembers& cur, u
 }  // namespace
 
 Result<SnapshotDiff> DiffSnapshots(const ClassMembers& base, const ClassMembers& current) {
-  const uint32_t stride = std::max(base.sample_stride, current.sample_stride);
-  uint64_t shared = 0, same = 0;
-  for (size_t i = 0, j = 0; i < base.id_signatures.size() && j < current.id_signatures.size();) {
-    uint32_t x = base.id_signatures[i].first, y = current.id_signatures[j].first;
-    if (x < y) {
-      ++i;
-    } else if (y < x) {
-      ++j;
-    } else {
-      if (((x >> 1) & (stride - 1)) == 0) {
-        ++shared;
-        same += base.id_signatures[i].second == current.id_signatures[j].second;
-      }
-      ++i, ++j;
-    }
-  }
-  if (shared > 0 && (shared - same) * 50 > shared)
-    return Status::Error(fmt::format(
-        "the two snapshots come from different processes: {:.1f} % of the object ids they share name objects of "
-        "another type or name (one process keeps an id for an object's life); a comparison needs snapshots of "
-        "one process",
-        100.0 * static_cast<double>(shared - same) / static_cast<double>(shared)));
+  if (Status same = CheckSameProcess(base.ids, current.ids); !same.ok())
+    return Status::Error(same.message() + "; a comparison needs snapshots of one process");
 
   std::unordered_map<std::string_view, uint32_t> current_class;
   for (uint32_t c = 0; c < current.key.size(); ++c) current_class.emplace(current.key[c], c);

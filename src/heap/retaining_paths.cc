@@ -67,45 +67,40 @@ bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
   return wm && wm->table_id == s_.node_id[holder];
 }
 
+PathFinder::Step PathFinder::Up(uint32_t x, PathHop* hop) const {
+  const int32_t dx = a_.distance[x];
+  uint32_t best_holder = UINT32_MAX, best_edge = 0;
+  std::tuple<int32_t, bool, uint32_t> best_key{INT32_MAX, true, UINT32_MAX};
+  for (uint32_t e : retainers_.EdgesInto(x)) {
+    uint32_t h = retainers_.Source(e);
+    if (!Usable(e, h, x)) continue;
+    if (h == s_.root) return Step::kTop;
+    if (a_.distance[h] >= dx) continue;
+    std::tuple<int32_t, bool, uint32_t> key{a_.distance[h], IsWeakMapTableEdge(e, h), h};
+    if (key < best_key) best_key = key, best_holder = h, best_edge = e;
+  }
+  if (best_holder == UINT32_MAX) return Step::kNone;
+  *hop = {best_holder, best_edge};
+  return Step::kHop;
+}
+
 RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) const {
   RetainingPath path;
   path.target = target;
   uint32_t x = tail.empty() ? target : tail.front().holder;
   std::vector<PathHop> up;  // from x upwards
-  while (true) {
-    if (x == s_.root) {
-      path.reaches_root = true;
-      break;
-    }
-    const int32_t dx = a_.distance[x];
-    uint32_t best_holder = UINT32_MAX, best_edge = 0;
-    std::tuple<int32_t, bool, uint32_t> best_key{INT32_MAX, true, UINT32_MAX};
-    bool top = false;
-    for (uint32_t e : retainers_.EdgesInto(x)) {
-      uint32_t h = retainers_.Source(e);
-      if (!Usable(e, h, x)) continue;
-      if (h == s_.root) {
-        top = true;
-        break;
-      }
-      if (a_.distance[h] >= dx) continue;
-      std::tuple<int32_t, bool, uint32_t> key{a_.distance[h], IsWeakMapTableEdge(e, h), h};
-      if (key < best_key) best_key = key, best_holder = h, best_edge = e;
-    }
-    if (top) {
-      path.reaches_root = true;
-      break;
-    }
-    if (best_holder == UINT32_MAX || best_holder == target) break;
-    if (std::get<1>(best_key)) path.through_weakmap_table = true;
-    up.push_back({best_holder, best_edge});
-    x = best_holder;
+  while (x != s_.root) {
+    PathHop hop;
+    Step step = Up(x, &hop);
+    if (step == Step::kNone || (step == Step::kHop && hop.holder == target)) break;
+    if (step == Step::kTop) x = s_.root;
+    else up.push_back(hop), x = hop.holder;
   }
+  path.reaches_root = x == s_.root;
   path.hops.assign(up.rbegin(), up.rend());
-  for (const PathHop& h : tail) {
+  path.hops.insert(path.hops.end(), tail.begin(), tail.end());
+  for (const PathHop& h : path.hops)
     if (IsWeakMapTableEdge(h.edge, h.holder)) path.through_weakmap_table = true;
-    path.hops.push_back(h);
-  }
   uint32_t top_node = path.hops.empty() ? target : path.hops.front().holder;
   path.system_rooted = a_.distance[top_node] >= kBaseSystemDistance;
   return path;

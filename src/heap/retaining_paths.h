@@ -63,6 +63,10 @@ class PathFinder {
   PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers, const WeakMapNames& weakmaps);
   // The shortest path to n (the one each hop's closest retainer gives).
   RetainingPath Shortest(uint32_t n) const;
+  // One step up from x: the retainer the shortest path takes. kTop: the root
+  // holds x (x is a user or system root); kNone: nothing closer holds it.
+  enum class Step { kHop, kTop, kNone };
+  Step Up(uint32_t x, PathHop* hop) const;
   // Up to max_paths paths, at most one per direct retainer of n, ranked:
   // paths that avoid WeakMap tables and system roots first, then shorter.
   std::vector<RetainingPath> Paths(uint32_t n, size_t max_paths) const;
