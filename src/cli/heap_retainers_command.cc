@@ -73,7 +73,8 @@ int RunHeapRetainers(const HeapOptions& o) {
       for (const auto& p : paths)
         list.push_back({{"length", p.length()},
                         {"through_weakmap_table", p.through_weakmap_table},
-                        {"system_root", p.system_rooted},
+                        {"system_root", std::string(p.system_root)},
+                        {"v8_internal", p.v8_internal_root},
                         {"path", PathJson(s, a, p)}});
       objects.push_back({{"id", s.node_id[n]},
                          {"name", DisplayName(s, a, n)},
@@ -92,7 +93,9 @@ int RunHeapRetainers(const HeapOptions& o) {
       const auto& p = paths[i];
       std::string note;
       if (p.through_weakmap_table) note = "  (through a WeakMap table: held only while its key is)";
-      else if (p.system_rooted) note = "  (held by a V8 system root, not by your code)";
+      else if (p.v8_internal_root) note = fmt::format("  (held by V8's {}, not by your code)", p.system_root);
+      else if (p.system_root == "(Stack roots)") note = "  (held from the stack: a function running or suspended)";
+      else if (p.system_rooted) note = fmt::format("  (held through {}: a native object such as a server, socket or timer)", p.system_root);
       fmt::print("  {}. {}{}\n", i + 1, PathLine(s, a, p, o.max_depth), note);
     }
     fmt::print("\n");

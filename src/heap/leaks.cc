@@ -84,7 +84,7 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
                                          uint32_t baseline_max) {
   auto is_new = [&](uint32_t n) {
     return s.node_id[n] > baseline_max && IsCandidateType(s.layout, s.node_type[n]) && a.self_size[n] != 0 &&
-           a.distance[n] >= 0 && a.distance[n] < kBaseSystemDistance;
+           a.distance[n] >= 0;
   };
   // Walk the dominator tree from the root: a new object with no new object
   // above it is a top.
@@ -116,7 +116,7 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
     HolderPath& h = it->second;
     if (inserted) {
       h.path = finder.Shortest(hop.holder);
-      h.usable = h.path.reaches_root && !h.path.system_rooted;
+      h.usable = h.path.reaches_root && !h.path.v8_internal_root;
       if (h.usable) h.shape = PathShape(s, a, h.path);
     }
     if (!h.usable) continue;

@@ -39,6 +39,15 @@ uint32_t RetainerIndex::Source(uint32_t edge) const {
   return static_cast<uint32_t>(it - begin - 1);
 }
 
+bool IsV8InternalRoot(std::string_view name) {
+  static constexpr std::string_view kApplication[] = {"(Stack roots)",   "(Global handles)", "(Traced handles)",
+                                                      "(Eternal handles)", "(Strong roots)", "(Handle scope)",
+                                                      "(Wrapper tracing)"};
+  for (std::string_view a : kApplication)
+    if (name == a) return false;
+  return true;
+}
+
 std::string EdgeLabel(const Snapshot& s, uint32_t edge) {
   if (s.edge_has_string_name(edge)) return std::string(s.strings[s.edge_name(edge)]);
   return fmt::format("[{}]", s.edge_name(edge));
@@ -103,6 +112,14 @@ RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) cons
     if (IsWeakMapTableEdge(h.edge, h.holder)) path.through_weakmap_table = true;
   uint32_t top_node = path.hops.empty() ? target : path.hops.front().holder;
   path.system_rooted = a_.distance[top_node] >= kBaseSystemDistance;
+  if (path.system_rooted) {
+    uint32_t sub_root = path.hops.size() >= 2 ? path.hops[1].holder : target;
+    if (s_.node_type[top_node] == s_.layout.synthetic && s_.node_type[sub_root] == s_.layout.synthetic)
+      path.system_root = s_.node_name_str(sub_root);
+    else
+      path.system_root = s_.node_name_str(top_node);
+    path.v8_internal_root = IsV8InternalRoot(path.system_root);
+  }
   return path;
 }
 
@@ -128,8 +145,9 @@ std::vector<RetainingPath> PathFinder::Paths(uint32_t n, size_t max_paths) const
     if (p.reaches_root && !loops) paths.push_back(std::move(p));
   }
   std::stable_sort(paths.begin(), paths.end(), [](const RetainingPath& x, const RetainingPath& y) {
-    bool xl = x.through_weakmap_table || x.system_rooted, yl = y.through_weakmap_table || y.system_rooted;
+    bool xl = x.through_weakmap_table || x.v8_internal_root, yl = y.through_weakmap_table || y.v8_internal_root;
     if (xl != yl) return !xl;
+    if (x.system_rooted != y.system_rooted) return !x.system_rooted;
     return x.length() < y.length();
   });
   if (paths.size() > max_paths) paths.resize(max_paths);

@@ -49,8 +49,22 @@ struct RetainingPath {
   bool reaches_root = false;  // false: held only by weak edges or unreachable
   bool through_weakmap_table = false;
   bool system_rooted = false;  // starts at a system root, not at a user root
+  // For system-rooted paths: the child of "(GC roots)" it goes through, e.g.
+  // "(Stack roots)", "(Global handles)", "(Internalized strings)".
+  std::string_view system_root;
+  // A system root that holds V8's own caches and tables, not application
+  // state (see IsV8InternalRoot).
+  bool v8_internal_root = false;
   size_t length() const { return hops.size(); }
 };
+
+// Roots that hold V8's own tables and caches (the string table, compilation
+// cache, builtins, read-only space...). Node applications' state is held
+// from the stack and through handles ("(Stack roots)", "(Global handles)",
+// "(Traced handles)", "(Eternal handles)", "(Strong roots)", "(Handle
+// scope)"), so those are not internal: a module-level Map reached only from a
+// running function or a native server handle is still the app's.
+bool IsV8InternalRoot(std::string_view name);
 
 // The label DevTools shows for an edge: the property, variable or internal
 // name, or "[index]" for elements and numbered hidden edges.
@@ -68,7 +82,8 @@ class PathFinder {
   enum class Step { kHop, kTop, kNone };
   Step Up(uint32_t x, PathHop* hop) const;
   // Up to max_paths paths, at most one per direct retainer of n, ranked:
-  // paths that avoid WeakMap tables and system roots first, then shorter.
+  // paths that avoid WeakMap tables and V8-internal roots first, then
+  // user-rooted before system-rooted, then shorter.
   std::vector<RetainingPath> Paths(uint32_t n, size_t max_paths) const;
 
  private:
