@@ -28,6 +28,7 @@ struct HeapOptions {
   size_t instances = 3;
   // leaks
   bool fail_on_leak = false;
+  std::string baseline;  // suspects --baseline
 };
 
 int RunHeapInfo(const HeapOptions& options);
@@ -36,5 +37,6 @@ int RunHeapDominators(const HeapOptions& options);
 int RunHeapDiff(const HeapOptions& options);
 int RunHeapRetainers(const HeapOptions& options);
 int RunHeapLeaks(const HeapOptions& options);
+int RunHeapSuspects(const HeapOptions& options);
 
 }  // namespace oomkit::cli

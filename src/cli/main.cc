@@ -97,6 +97,18 @@ int main(int argc, char** argv) {
   leaks->add_option("--max-depth", o.max_depth, "hops shown per path after folding repeats (default 30)");
   leaks->add_flag("--fail-on-leak", o.fail_on_leak, "exit 1 when a cluster grew above noise (for CI)");
 
+  CLI::App* suspects = heap->add_subcommand(
+      "suspects", "a leak-suspects report: big retainers with their accumulation point, and the shapes Node leaks "
+                  "take (unbounded collections, listener growth, timers never cleared, promises piling up, closures "
+                  "keeping big values, duplicated strings, log arrays, external memory), each with a fix");
+  AddHeapOptions(suspects, &o, true);
+  suspects->add_option("--baseline", o.baseline,
+                       "an earlier snapshot of the same process: collections, listener lists and timers count only if "
+                       "they grew since")
+      ->check(CLI::ExistingFile);
+  suspects->add_option("--top", o.top, "suspects to show (default 10; --json: all)");
+  suspects->add_option("--max-depth", o.max_depth, "hops shown per path after folding repeats (default 30)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -115,5 +127,6 @@ int main(int argc, char** argv) {
   if (*diff) return oomkit::cli::RunHeapDiff(o);
   if (*retainers) return oomkit::cli::RunHeapRetainers(o);
   if (*leaks) return oomkit::cli::RunHeapLeaks(o);
+  if (*suspects) return oomkit::cli::RunHeapSuspects(o);
   return 2;
 }
