@@ -11,6 +11,7 @@
 #include "cli/heap_load.h"
 #include "cli/path_format.h"
 #include "common/parallel.h"
+#include "heap/allocation_traces.h"
 #include "heap/diff.h"
 #include "heap/leaks.h"
 
@@ -125,6 +126,14 @@ int RunHeapLeaks(const HeapOptions& o) {
   size_t significant = 0;
   for (const auto& c : clusters) significant += c.significant;
 
+  // With --track-heap-objects snapshots: the stack that allocated each
+  // cluster's representative.
+  heap::AllocationTraces traces(s);
+  auto stack_of = [&](const heap::LeakCluster& c) { return traces.StackOf(c.path.target); };
+  auto frame_text = [](const heap::AllocationFrame& f) {
+    if (f.script.empty()) return f.function;
+    return fmt::format("{} ({}:{}:{})", f.function, f.script, f.line, f.column);
+  };
   if (o.json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     const size_t shown = o.top ? std::min(o.top, clusters.size()) : clusters.size();
@@ -146,6 +155,12 @@ int RunHeapLeaks(const HeapOptions& o) {
                       {"grew_every_step", c.grew_every_step},
                       {"significant", c.significant},
                       {"history", std::move(history)}});
+      if (traces.available()) {
+        nlohmann::ordered_json frames = nlohmann::ordered_json::array();
+        for (const auto& f : stack_of(c))
+          frames.push_back({{"function", f.function}, {"script", f.script}, {"line", f.line}, {"column", f.column}});
+        list.back()["allocation_stack"] = std::move(frames);
+      }
     }
     nlohmann::ordered_json j{{"files", files},
                              {"baseline_max_id", bmax},
@@ -170,7 +185,14 @@ int RunHeapLeaks(const HeapOptions& o) {
                  Thousands(c.count), classes,
                  SignedSize(static_cast<int64_t>(last.retained_size) - static_cast<int64_t>(first.retained_size)),
                  static_cast<int64_t>(last.count) - static_cast<int64_t>(first.count));
-      fmt::print("   {}\n\n", PathLine(s, a, c.path, o.max_depth));
+      fmt::print("   {}\n", PathLine(s, a, c.path, o.max_depth));
+      if (traces.available()) {
+        auto frames = stack_of(c);
+        std::string where;
+        for (size_t k = 0; k < frames.size() && k < 6; ++k) where += fmt::format("{}{}", k ? " < " : "", frame_text(frames[k]));
+        fmt::print("   allocated at: {}\n", frames.empty() ? std::string("(no trace: allocated before tracking began)") : where);
+      }
+      fmt::print("\n");
     }
     if (significant == 0) fmt::print("No cluster grew above noise: no leak found.\n");
     if (clusters.size() > shown)

@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "heap/distances.h"
 
 namespace oomkit::heap {
 namespace {
@@ -84,7 +83,7 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
                                          uint32_t baseline_max) {
   auto is_new = [&](uint32_t n) {
     return s.node_id[n] > baseline_max && IsCandidateType(s.layout, s.node_type[n]) && a.self_size[n] != 0 &&
-           a.distance[n] >= 0;
+           finder.Reachable(n);
   };
   // Walk the dominator tree from the root: a new object with no new object
   // above it is a top.

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "common/parallel.h"
-#include "heap/distances.h"
 
 namespace oomkit::heap {
 
@@ -40,9 +39,8 @@ uint32_t RetainerIndex::Source(uint32_t edge) const {
 }
 
 bool IsV8InternalRoot(std::string_view name) {
-  static constexpr std::string_view kApplication[] = {"(Stack roots)",   "(Global handles)", "(Traced handles)",
-                                                      "(Eternal handles)", "(Strong roots)", "(Handle scope)",
-                                                      "(Wrapper tracing)"};
+  static constexpr std::string_view kApplication[] = {"(Stack roots)",     "(Global handles)", "(Traced handles)",
+                                                      "(Eternal handles)", "(Strong roots)",   "(Wrapper tracing)"};
   for (std::string_view a : kApplication)
     if (name == a) return false;
   return true;
@@ -64,10 +62,51 @@ std::string EdgeShape(const Snapshot& s, uint32_t edge) {
 
 PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers,
                        const WeakMapNames& weakmaps)
-    : s_(s), a_(a), retainers_(retainers), weakmaps_(weakmaps) {}
+    : s_(s), a_(a), retainers_(retainers), weakmaps_(weakmaps), distance_(s.node_count, kUnreachable) {
+  const SnapshotLayout& L = s.layout;
+  PodArray<uint32_t> queue(s.node_count);
+  size_t head = 0, tail = 0;
+  auto seed = [&](uint32_t n, uint32_t d) {
+    if (distance_[n] != kUnreachable) return;
+    distance_[n] = d;
+    queue[tail++] = n;
+  };
+  auto run = [&] {
+    while (head < tail) {
+      uint32_t n = queue[head++];
+      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
+        uint32_t to = s.edge_to[e];
+        if (distance_[to] != kUnreachable || s.edge_type(e) == L.weak || IsWeakMapTableEdge(e, n)) continue;
+        distance_[to] = distance_[n] + 1;
+        queue[tail++] = to;
+      }
+    }
+  };
+  distance_[s.root] = 0;
+  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e)
+    if (s.node_type[s.edge_to[e]] != L.synthetic) seed(s.edge_to[e], 1);
+  run();
+  const std::vector<std::vector<std::string_view>> layers = {
+      {"(Global handles)", "(Eternal handles)", "(Traced handles)"},
+      {"(Stack roots)"},
+      {"(Strong roots)", "(Wrapper tracing)"}};
+  for (size_t k = 0; k < layers.size(); ++k) {
+    for (uint32_t n = 0; n < s.node_count; ++n) {
+      if (s.node_type[n] != L.synthetic || n == s.root) continue;
+      std::string_view name = s.node_name_str(n);
+      if (std::find(layers[k].begin(), layers[k].end(), name) != layers[k].end())
+        seed(n, kApplicationRootLayer * static_cast<uint32_t>(k + 1));
+    }
+    run();
+  }
+  distance_[s.root] = kUnreachable;
+  seed(s.root, kInternalRootLayer);
+  run();
+  distance_[s.root] = 0;
+}
 
 bool PathFinder::Usable(uint32_t edge, uint32_t holder, uint32_t to) const {
-  return holder != to && s_.edge_type(edge) != s_.layout.weak && a_.distance[holder] >= 0;
+  return holder != to && s_.edge_type(edge) != s_.layout.weak && distance_[holder] != kUnreachable;
 }
 
 bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
@@ -77,15 +116,18 @@ bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
 }
 
 PathFinder::Step PathFinder::Up(uint32_t x, PathHop* hop) const {
-  const int32_t dx = a_.distance[x];
+  const uint32_t dx = distance_[x];
+  // The application roots are where their layer starts.
+  if (dx != kUnreachable && dx >= kApplicationRootLayer && dx < kInternalRootLayer && dx % kApplicationRootLayer == 0)
+    return Step::kTop;
   uint32_t best_holder = UINT32_MAX, best_edge = 0;
-  std::tuple<int32_t, bool, uint32_t> best_key{INT32_MAX, true, UINT32_MAX};
+  std::tuple<uint32_t, bool, uint32_t> best_key{UINT32_MAX, true, UINT32_MAX};
   for (uint32_t e : retainers_.EdgesInto(x)) {
     uint32_t h = retainers_.Source(e);
     if (!Usable(e, h, x)) continue;
     if (h == s_.root) return Step::kTop;
-    if (a_.distance[h] >= dx) continue;
-    std::tuple<int32_t, bool, uint32_t> key{a_.distance[h], IsWeakMapTableEdge(e, h), h};
+    if (distance_[h] >= dx) continue;
+    std::tuple<uint32_t, bool, uint32_t> key{distance_[h], IsWeakMapTableEdge(e, h), h};
     if (key < best_key) best_key = key, best_holder = h, best_edge = e;
   }
   if (best_holder == UINT32_MAX) return Step::kNone;
@@ -111,14 +153,17 @@ RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) cons
   for (const PathHop& h : path.hops)
     if (IsWeakMapTableEdge(h.edge, h.holder)) path.through_weakmap_table = true;
   uint32_t top_node = path.hops.empty() ? target : path.hops.front().holder;
-  path.system_rooted = a_.distance[top_node] >= kBaseSystemDistance;
+  const uint32_t top_distance = distance_[top_node];
+  path.system_rooted = top_distance != kUnreachable && top_distance >= kApplicationRootLayer;
   if (path.system_rooted) {
+    // The root's child "(GC roots)" and its child, the named root.
     uint32_t sub_root = path.hops.size() >= 2 ? path.hops[1].holder : target;
-    if (s_.node_type[top_node] == s_.layout.synthetic && s_.node_type[sub_root] == s_.layout.synthetic)
+    if (top_distance >= kInternalRootLayer && s_.node_type[top_node] == s_.layout.synthetic &&
+        s_.node_type[sub_root] == s_.layout.synthetic)
       path.system_root = s_.node_name_str(sub_root);
     else
       path.system_root = s_.node_name_str(top_node);
-    path.v8_internal_root = IsV8InternalRoot(path.system_root);
+    path.v8_internal_root = top_distance >= kInternalRootLayer;
   }
   return path;
 }

@@ -1,14 +1,27 @@
 // Retaining paths: how an object is held from the GC roots, as DevTools'
 // Retainers pane shows it, hop by hop (holder, edge name, holder's class).
 //
-// Paths follow DevTools' distances: from the object, each step goes to a
-// non-weak retainer strictly closer to the roots (the closest; ties: a
-// retainer that is not a WeakMap table, then the lowest node ordinal), so a
-// path is a shortest one and the same on every run. Objects reached only
-// through system roots ("(Internalized strings)", "(Strong roots)", ...) have
-// distances above 100,000,000 and so rank after every user-rooted path.
+// Paths follow a breadth-first distance from the roots taken in layers, so
+// that a path runs through the most lasting holder there is (a snapshot is
+// written while native code holds a few objects directly, in handle scopes
+// and identity maps; a path through those would change from one snapshot to
+// the next):
+//   1. user roots (the root's non-synthetic children: `global`);
+//   2. handles native objects keep: "(Global handles)", "(Eternal handles)",
+//      "(Traced handles)" (a server, socket or timer), from 100,000,000 on;
+//   3. "(Stack roots)": running and suspended functions, from 200,000,000;
+//   4. "(Strong roots)", "(Wrapper tracing)", from 300,000,000;
+//   5. everything else the root reaches (V8's string table, compilation
+//      cache, builtins, "(Handle scope)"), from 400,000,000 on.
+// Weak edges and the table's half of each WeakMap entry are not followed (the
+// key's half is). From the object, each step goes to a retainer strictly
+// closer (the closest; ties: the lowest node ordinal), so a path is a
+// shortest one within its layer and the same on every run: the same object
+// gets the same path in two snapshots of one process, which leak clusters
+// rely on.
 //
-// Memory: the retainer index costs 4 B per edge and 4 B per node.
+// Memory: the retainer index costs 4 B per edge and 4 B per node; the path
+// distances 4 B per node (plus 4 B per node while they are computed).
 #pragma once
 
 #include <cstdint>
@@ -59,12 +72,17 @@ struct RetainingPath {
 };
 
 // Roots that hold V8's own tables and caches (the string table, compilation
-// cache, builtins, read-only space...). Node applications' state is held
-// from the stack and through handles ("(Stack roots)", "(Global handles)",
-// "(Traced handles)", "(Eternal handles)", "(Strong roots)", "(Handle
-// scope)"), so those are not internal: a module-level Map reached only from a
-// running function or a native server handle is still the app's.
+// cache, builtins, read-only space...) or hold objects only while native code
+// runs ("(Handle scope)"). Node applications' state is held from the stack
+// and through handles ("(Stack roots)", "(Global handles)", "(Traced
+// handles)", "(Eternal handles)", "(Strong roots)", "(Wrapper tracing)"), so
+// those are not internal: a module-level Map reached only from a running
+// function or a native server handle is still the app's.
 bool IsV8InternalRoot(std::string_view name);
+
+constexpr uint32_t kApplicationRootLayer = 100000000;  // layers 2-4 start here, one each 100,000,000
+constexpr uint32_t kInternalRootLayer = 400000000;
+constexpr uint32_t kUnreachable = UINT32_MAX;
 
 // The label DevTools shows for an edge: the property, variable or internal
 // name, or "[index]" for elements and numbered hidden edges.
@@ -77,6 +95,7 @@ class PathFinder {
   PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers, const WeakMapNames& weakmaps);
   // The shortest path to n (the one each hop's closest retainer gives).
   RetainingPath Shortest(uint32_t n) const;
+  bool Reachable(uint32_t n) const { return distance_[n] != kUnreachable; }
   // One step up from x: the retainer the shortest path takes. kTop: the root
   // holds x (x is a user or system root); kNone: nothing closer holds it.
   enum class Step { kHop, kTop, kNone };
@@ -96,6 +115,7 @@ class PathFinder {
   const Analysis& a_;
   const RetainerIndex& retainers_;
   const WeakMapNames& weakmaps_;
+  PodArray<uint32_t> distance_;  // layered BFS distance (see the top of this file)
 };
 
 // A run of `repeats` copies of the `length` hops starting at `start`

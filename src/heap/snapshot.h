@@ -146,6 +146,13 @@ struct Snapshot {
   };
   std::vector<Location> locations;  // in file order
   std::vector<uint32_t> trace_function_infos;
+  // The allocation trace tree (files written with --track-heap-objects):
+  // node_trace_id names a TraceNode by id; parent is an index here
+  // (UINT32_MAX at the top). 12 B per trace node.
+  struct TraceNode {
+    uint32_t id, function_info, parent;
+  };
+  std::vector<TraceNode> trace_nodes;
   std::vector<uint32_t> samples;
 
   // Set when --partial let a file cut inside "strings" (or later) through:

@@ -50,6 +50,7 @@ std::string Describe(const char* p, size_t n, size_t pos) {
 struct Sections {
   Span header;  // [begin, end) of the whole "snapshot" object, braces included
   Span nodes, edges, locations, samples, trace_function_infos;
+  Span trace_tree;  // [begin, end) of the nested array
   bool strings_seen = false;
   bool strings_complete = false;
   size_t strings_begin = 0, strings_end = 0;
@@ -106,8 +107,9 @@ class TopLevelWalker {
       if (pos >= n_) return Cut(out, pos, key);
 
       // A section given twice has no single meaning: refuse rather than guess.
-      bool seen = key == "snapshot"  ? out->header.present
-                  : key == "strings" ? out->strings_seen
+      bool seen = key == "snapshot"     ? out->header.present
+                  : key == "strings"    ? out->strings_seen
+                  : key == "trace_tree" ? out->trace_tree.present
                   : NumberArray(out, key) != nullptr && NumberArray(out, key)->present;
       if (seen)
         return Status::Error(fmt::format("byte {}: a second {} section (each may appear once)", key_begin - 1,
@@ -141,8 +143,15 @@ class TopLevelWalker {
         if (cut) return Cut(out, n_, key);
         out->strings_complete = true;
         pos = end;
+      } else if (key == "trace_tree") {
+        size_t end = 0;
+        Status s = SkipValue(pos, &end);
+        if (!s.ok()) return s;
+        if (end > n_) return Cut(out, n_, key);
+        out->trace_tree = {pos, end, true, {}, 0};
+        pos = end;
       } else {
-        // Unknown or not needed here (trace_tree, future sections): skip it.
+        // Unknown (future sections): skip it.
         size_t end = 0;
         Status s = SkipValue(pos, &end);
         if (!s.ok()) return s;
@@ -829,6 +838,56 @@ struct VectorCursor {
   }
 };
 
+// The allocation trace tree: nested [id, function_info_index, count, size,
+// [children...], ...] tuples, flattened into nodes with parent links.
+Status ParseTraceTree(const char* p, const Span& span, std::vector<Snapshot::TraceNode>* out) {
+  struct Frame {
+    uint32_t parent;
+    int field;  // of the tuple being read: 0 id, 1 function info, 2 count, 3 size, 4 children
+    uint32_t last;
+  };
+  std::vector<Frame> stack;
+  size_t pos = span.begin;
+  auto error = [&](const char* what) {
+    return Status::Error(fmt::format("byte {}: expected {} in \"trace_tree\", found {}", pos, what,
+                                     Describe(p, span.end, pos)));
+  };
+  if (p[pos] != '[') return error("'['");
+  stack.push_back({UINT32_MAX, 0, UINT32_MAX});
+  ++pos;
+  while (!stack.empty()) {
+    while (pos < span.end && (IsWs(p[pos]) || p[pos] == ',')) ++pos;
+    if (pos >= span.end) return error("']'");
+    Frame& f = stack.back();
+    char c = p[pos];
+    if (c == ']') {
+      if (f.field != 0) return error("the rest of a trace node");
+      stack.pop_back();
+      if (!stack.empty()) stack.back().field = 0;
+      ++pos;
+    } else if (c == '[') {
+      if (f.field != 4) return error("a number");
+      stack.push_back({f.last, 0, UINT32_MAX});
+      ++pos;
+    } else if (c >= '0' && c <= '9') {
+      if (f.field == 4) return error("'[' opening the children");
+      uint64_t v = 0;
+      while (pos < span.end && p[pos] >= '0' && p[pos] <= '9' && v <= UINT32_MAX) v = v * 10 + static_cast<uint64_t>(p[pos++] - '0');
+      if (v > UINT32_MAX) return error("a number below 2^32");
+      if (f.field == 0) {
+        out->push_back({static_cast<uint32_t>(v), 0, f.parent});
+        f.last = static_cast<uint32_t>(out->size() - 1);
+      } else if (f.field == 1) {
+        out->back().function_info = static_cast<uint32_t>(v);
+      }
+      ++f.field;
+    } else {
+      return error("a number, '[' or ']'");
+    }
+  }
+  return Status();
+}
+
 Status ParseU32Vector(InputFile& input, const Span& span, const char* section, int threads,
                       const Progress& progress, std::vector<uint32_t>* out) {
   Status s = CheckNoTrailingComma(input.bytes().data(), span, section);
@@ -998,6 +1057,10 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   if (sec.trace_function_infos.present) {
     s = ParseU32Vector(input, sec.trace_function_infos, "trace_function_infos", threads, options.progress,
                        &snap.trace_function_infos);
+    if (!s.ok()) return s;
+  }
+  if (sec.trace_tree.present) {
+    s = ParseTraceTree(input.bytes().data(), sec.trace_tree, &snap.trace_nodes);
     if (!s.ok()) return s;
   }
 

@@ -74,6 +74,30 @@ TEST(SnapshotReader, AnyKeyOrderAndUnknownSections) {
   EXPECT_EQ(r.value().node_name_str(2), "hi");
 }
 
+TEST(SnapshotReader, TraceTreeBecomesParentLinks) {
+  // (root) 1 -> a 2 -> {b 3, c 4}; d 5 under the root.
+  std::string t = Tiny();
+  t.insert(t.size() - 1, R"(,"trace_tree":[1,0,0,0,[2,1,5,80,[3,2,1,16,[],4,3,0,0,[]],5,4,1,8,[]]])");
+  auto r = ReadText(t);
+  ASSERT_TRUE(r.ok()) << r.error();
+  const auto& tn = r.value().trace_nodes;
+  ASSERT_EQ(tn.size(), 5u);
+  std::vector<uint32_t> ids, infos, parents;
+  for (const auto& n : tn) ids.push_back(n.id), infos.push_back(n.function_info), parents.push_back(n.parent);
+  EXPECT_EQ(ids, (std::vector<uint32_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(infos, (std::vector<uint32_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(parents, (std::vector<uint32_t>{UINT32_MAX, 0, 1, 1, 0}));
+
+  // Valid JSON, wrong shape (not JSON at all is the generic walker's error).
+  for (const char* bad : {R"([1,0,0,0,[2,1,5,80]])", R"([1,0,0,0,7])", R"([1,0,0,[]])", R"([1,0,0,0,["a"]])"}) {
+    std::string b = Tiny();
+    b.insert(b.size() - 1, std::string(R"(,"trace_tree":)") + bad);
+    auto e = ReadText(b);
+    ASSERT_FALSE(e.ok()) << bad;
+    EXPECT_NE(e.error().find("in \"trace_tree\""), std::string::npos) << e.error();
+  }
+}
+
 TEST(SnapshotReader, EscapesAndUnicode) {
   auto r = ReadText(Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 2,4,12",
                          R"("", "a\"b\\c\/\n", "\u00e9\ud83d\ude00 é", "x", "y")"));

@@ -36,6 +36,33 @@ const healthy = read('healthy');
 if (healthy.significant_clusters !== 0) { console.log('healthy: ' + JSON.stringify(healthy.clusters[0])); bad = true; }
 process.exit(bad ? 1 : 0);
 JS
+# With --track-heap-objects, each cluster shows the stack that allocated it.
+mkdir -p "$tmp/traced"
+node --track-heap-objects "$prog" --pattern map --requests 300 --out "$tmp/traced"
+# shellcheck disable=SC2046
+"$bin" heap leaks --json $(triplet traced) >"$tmp/traced.json"
+node - "$tmp/traced.json" <<'JS' || fail "allocation stacks"
+const c = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')).clusters[0];
+const top = c && c.allocation_stack && c.allocation_stack[0];
+if (!top || top.function !== 'handle' || !top.script.endsWith('leak-patterns.js') || !(top.line > 0)) {
+  console.log(JSON.stringify(c && c.allocation_stack)); process.exit(1);
+}
+JS
+
+# Five snapshots: what grew across all of them.
+mkdir -p "$tmp/five"
+node "$prog" --pattern logs --requests 400 --snapshots 5 --out "$tmp/five"
+"$bin" heap leaks --json "$tmp"/five/snapshot-{1,2,3,4,5}.heapsnapshot >"$tmp/five.json"
+node - "$tmp/five.json" <<'JS' || fail "five snapshots"
+const c = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8')).clusters[0];
+const edges = c.path.flatMap((h) => (h.hops ? h.hops : [h])).map((h) => h.edge);
+const counts = c.history.map((h) => h.count);
+// allocated after snapshot 1: 400 more log lines in each of the next four
+if (!c.significant || !c.grew_every_step || !edges.includes('accessLog') || counts.join() !== '400,800,1200,1600') {
+  console.log(JSON.stringify(c)); process.exit(1);
+}
+JS
+
 # --fail-on-leak is the CI gate.
 set +e
 # shellcheck disable=SC2046

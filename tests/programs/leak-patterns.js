@@ -5,8 +5,10 @@
 // timers cleared, a fixed-size log ring).
 //
 //   node leak-patterns.js --pattern map|listeners|promises|closures|logs|all|healthy --out DIR [--requests N]
+//        [--snapshots K]
 // writes DIR/baseline.heapsnapshot, DIR/target.heapsnapshot and
-// DIR/final.heapsnapshot from one process, serving N requests before each.
+// DIR/final.heapsnapshot from one process, serving N requests before each;
+// with --snapshots K (K != 3), DIR/snapshot-1.heapsnapshot ... snapshot-K.
 const v8 = require('v8');
 const path = require('path');
 const { EventEmitter } = require('events');
@@ -16,6 +18,7 @@ const arg = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] 
 const pattern = arg('--pattern', 'all');
 const out = arg('--out', '.');
 const requests = Number(arg('--requests', '3000'));
+const snapshots = Number(arg('--snapshots', '3'));
 const on = (p) => pattern === p || pattern === 'all';
 
 // Module-level state, as a service keeps it.
@@ -59,7 +62,9 @@ async function handle(i) {
 
 async function main() {
   let i = 0;
-  for (const name of ['baseline', 'target', 'final']) {
+  const names = snapshots === 3 ? ['baseline', 'target', 'final']
+    : Array.from({ length: snapshots }, (_, k) => `snapshot-${k + 1}`);
+  for (const name of names) {
     for (let k = 0; k < requests; k++) await handle(i++);
     await new Promise((resolve) => setImmediate(resolve));
     v8.writeHeapSnapshot(path.join(out, `${name}.heapsnapshot`));
