@@ -56,7 +56,7 @@ int RunHeapLeaks(const HeapOptions& o) {
     {
       heap::Snapshot s;
       ProgressBar none(false);
-      if (!Load(quiet, files[0], &s, none)) {
+      if (!Load(quiet, files[0], &s, none, /*nodes_only=*/true)) {
         others_ok = false;
         baseline_max_promise.set_value(0);
         return;

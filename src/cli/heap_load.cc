@@ -21,7 +21,7 @@ void PhaseTimer::Lap(const char* phase) {
   last_ = now;
 }
 
-bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, ProgressBar& bar) {
+bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, ProgressBar& bar, bool nodes_only) {
   auto input = InputFile::Open(file);
   if (!input.ok()) {
     fmt::print(stderr, "oomkit: {}: {}\n", file, input.error());
@@ -31,6 +31,7 @@ bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, Progress
   ro.partial = o.partial;
   ro.threads = o.threads;
   ro.progress = bar.sink();
+  ro.nodes_only = nodes_only;
   auto snap = heap::ReadSnapshot(input.take(), ro);
   bar.Finish();
   if (!snap.ok()) {

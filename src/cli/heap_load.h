@@ -26,7 +26,9 @@ class PhaseTimer {
 };
 
 // Reads `file`, or prints "oomkit: FILE: <error>" and returns false.
-bool Load(const HeapOptions& o, const std::string& file, heap::Snapshot* out, ProgressBar& bar);
+// nodes_only: no edges (ReadOptions::nodes_only).
+bool Load(const HeapOptions& o, const std::string& file, heap::Snapshot* out, ProgressBar& bar,
+          bool nodes_only = false);
 
 heap::Semantics ParseSemantics(const std::string& s);
 

@@ -160,16 +160,22 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // class names and the class of each node).
   arrays.Keep(2);
   lap("dominators");
-  start("distances");
-  a.distance = ComputeDistances(s, options.semantics, weakmaps, arrays);
-  lap("distances");
-  start("class names");
-  const std::vector<InterfaceDefinition>* given =
-      options.interfaces_from ? options.interfaces_from() : options.interfaces;
-  a.interfaces = given ? *given : InferInterfaces(s);
-  if (options.on_interfaces) options.on_interfaces(a.interfaces);
-  PodArray<uint32_t> class_name = ComputeClassNames(&s, arrays, a.interfaces);
-  lap("names");
+  // Distances and class names read the same graph and write different
+  // arrays: one core each. Names invented meanwhile are added only after
+  // both, as distances read the string table.
+  start("distances and class names");
+  ClassNames names;
+  RunBoth(
+      threads, [&] { a.distance = ComputeDistances(s, options.semantics, weakmaps, arrays); },
+      [&] {
+        const std::vector<InterfaceDefinition>* given =
+            options.interfaces_from ? options.interfaces_from() : options.interfaces;
+        a.interfaces = given ? *given : InferInterfaces(s);
+        if (options.on_interfaces) options.on_interfaces(a.interfaces);
+        names = NameClasses(s, arrays, a.interfaces);
+      });
+  PodArray<uint32_t> class_name = AddClassNames(&s, std::move(names));
+  lap("distances+names");
   AssignClasses(s, class_name, arrays, &a);
   arrays.Give(std::move(class_name));
   lap("classes");

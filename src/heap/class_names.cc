@@ -137,14 +137,29 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
 }
 
 
-PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays,
-                                     const std::vector<InterfaceDefinition>& definitions) {
-  Snapshot& s = *snap;
+PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions) {
+  return AddClassNames(s, NameClasses(*s, arrays, definitions));
+}
+
+PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names) {
+  const uint32_t base = s->strings.size();
+  for (const std::string& name : names.new_names) s->strings.Add(name);
+  PodArray<uint32_t> cls = std::move(names.class_name);
+  for (uint32_t n = 0; n < s->node_count; ++n)
+    if (cls[n] & ClassNames::kNew) cls[n] = base + (cls[n] & ~ClassNames::kNew);
+  return cls;
+}
+
+ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions) {
   const SnapshotLayout& L = s.layout;
+  ClassNames out;
   std::unordered_map<std::string, uint32_t> added;
   auto add = [&](const std::string& name) {
     auto it = added.find(name);
-    if (it == added.end()) it = added.emplace(name, s.strings.Add(name)).first;
+    if (it == added.end()) {
+      it = added.emplace(name, static_cast<uint32_t>(out.new_names.size()) | ClassNames::kNew).first;
+      out.new_names.push_back(name);
+    }
     return it->second;
   };
   const uint32_t system_name = add("(system)");
@@ -179,7 +194,10 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays,
     }
   }
 
-  if (definitions.empty()) return cls;
+  if (definitions.empty()) {
+    out.class_name = std::move(cls);
+    return out;
+  }
   // Matching: a trie of each definition's sorted properties.
   auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
   std::vector<std::string_view> props;
@@ -257,7 +275,8 @@ PodArray<uint32_t> ComputeClassNames(Snapshot* snap, NodeArrays& arrays,
     }
   }
   for (uint32_t st : states) in_states[st] = 0;
-  return cls;
+  out.class_name = std::move(cls);
+  return out;
 }
 
 }  // namespace oomkit::heap

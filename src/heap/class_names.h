@@ -38,6 +38,17 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s);
 // invented names to s->strings.
 PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions);
 
+// The same in two steps, so that the naming can run beside work that reads
+// the string table: NameClasses reads s only; AddClassNames then adds the
+// invented names and resolves the references to them.
+struct ClassNames {
+  static constexpr uint32_t kNew = 0x80000000u;  // class_name[n] & kNew: new_names[class_name[n] & ~kNew]
+  PodArray<uint32_t> class_name;
+  std::vector<std::string> new_names;
+};
+ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions);
+PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names);
+
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
 bool Utf16Less(std::string_view a, std::string_view b);
 // JavaScript's string .length (UTF-16 code units) of UTF-8 input.

@@ -1014,13 +1014,18 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                                      sec.nodes.begin, sum, edge_count));
   snap.first_edge[snap.node_count] = static_cast<uint32_t>(edge_count);
   snap.edge_count = edge_count;
+  if (options.nodes_only) {
+    // Checked against the nodes' edge counts above, then left unread.
+    snap.edge_count = 0;
+    snap.first_edge.Fill(0);
+  }
   if (L.edge_types.size() > (size_t{1} << (32 - Snapshot::kEdgeNameBits)))
     return Status::Error(fmt::format("byte {}: meta.edge_types lists {} types, more than the {} oomkit can hold",
                                      sec.header.begin, L.edge_types.size(), 1 << (32 - Snapshot::kEdgeNameBits)));
-  snap.edge_word.Reset(edge_count);
+  snap.edge_word.Reset(snap.edge_count);
   std::mutex overflow_mutex;
-  snap.edge_to.Reset(edge_count);
-  s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, [&](uint64_t first) {
+  snap.edge_to.Reset(snap.edge_count);
+  if (!options.nodes_only) s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, [&](uint64_t first) {
     return EdgeCursor{&snap,          edge_kinds.data(),
                       ef,             static_cast<uint32_t>(L.edge_types.size()),
                       nf,             node_values, &overflow_mutex,

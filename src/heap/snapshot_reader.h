@@ -24,6 +24,9 @@ struct ReadOptions {
   // Number arrays are parsed in chunks of about this size (tests make it tiny
   // to put many records across chunk boundaries).
   size_t chunk_bytes = 8 << 20;
+  // Read nodes and strings only: the snapshot then has no edges (edge_count
+  // 0). For what needs ids and names alone, such as a leak baseline.
+  bool nodes_only = false;
   Progress progress;
 };
 
