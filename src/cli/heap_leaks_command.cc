@@ -67,14 +67,15 @@ int RunHeapLeaks(const HeapOptions& o) {
     for (size_t k = 1; k + 1 < files.size(); ++k) {
       heap::Snapshot s;
       heap::Analysis a;
-      if (!LoadAndAnalyze(quiet, files[k], silent, &s, &a)) {
+      heap::AnalysisOptions dominators_only;
+      dominators_only.summary = false;  // the tops need the dominator tree only
+      if (!LoadAndAnalyze(quiet, files[k], silent, &s, &a, dominators_only)) {
         others_ok = false;
         return;
       }
       samples[k] = heap::SampleIds(s);
-      heap::RetainerIndex retainers(s, 1);
       heap::WeakMapNames weakmaps(s, 1);
-      heap::PathFinder finder(s, a, retainers, weakmaps);
+      heap::PathFinder finder(s, a, weakmaps, nullptr);
       auto tops = heap::FindNewObjectTops(s, a, finder, baseline_max.get());
       middles[k - 1].tally = heap::TallyClusters(a, tops);
       middles[k - 1].ids = heap::IdsAbove(s, baseline_max.get());
@@ -90,14 +91,12 @@ int RunHeapLeaks(const HeapOptions& o) {
   bool last_ok = LoadAndAnalyze(o, files.back(), timer, &s, &a);
   const uint32_t bmax = baseline_max.get();
   std::vector<heap::NewObject> tops;
-  std::unique_ptr<heap::RetainerIndex> retainers;
   std::unique_ptr<heap::WeakMapNames> weakmaps;
   std::unique_ptr<heap::PathFinder> finder;
   if (last_ok && others_ok) {
     samples.back() = heap::SampleIds(s);
-    retainers = std::make_unique<heap::RetainerIndex>(s, 1);
     weakmaps = std::make_unique<heap::WeakMapNames>(s, 1);
-    finder = std::make_unique<heap::PathFinder>(s, a, *retainers, *weakmaps);
+    finder = std::make_unique<heap::PathFinder>(s, a, *weakmaps, nullptr);
     tops = heap::FindNewObjectTops(s, a, *finder, bmax);
   }
   if (other_thread.joinable()) other_thread.join();

@@ -61,7 +61,7 @@ int RunHeapRetainers(const HeapOptions& o) {
   }
   heap::RetainerIndex retainers(s, o.threads > 0 ? o.threads : DefaultThreads());
   heap::WeakMapNames weakmaps(s, o.threads > 0 ? o.threads : DefaultThreads());
-  heap::PathFinder finder(s, a, retainers, weakmaps);
+  heap::PathFinder finder(s, a, weakmaps, &retainers);
   const size_t max_paths = o.max_paths ? o.max_paths : (o.target.empty() ? 1 : 5);
   timer.Lap("paths");
 

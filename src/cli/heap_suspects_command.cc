@@ -37,9 +37,8 @@ int RunHeapSuspects(const HeapOptions& o) {
     }
   }
   auto suspects = heap::FindSuspects(s, a, o.baseline.empty() ? nullptr : &baseline_sizes);
-  heap::RetainerIndex retainers(s, threads);
   heap::WeakMapNames weakmaps(s, threads);
-  heap::PathFinder finder(s, a, retainers, weakmaps);
+  heap::PathFinder finder(s, a, weakmaps, nullptr);
   timer.Lap("suspects");
   const size_t top = o.top ? std::min(o.top, suspects.size()) : (o.json ? suspects.size() : std::min<size_t>(10, suspects.size()));
   size_t with_fix = 0;

@@ -35,7 +35,7 @@ nlohmann::ordered_json HopJson(const heap::Snapshot& s, const heap::Analysis& a,
 std::string PathLine(const heap::Snapshot& s, const heap::Analysis& a, const heap::RetainingPath& path,
                      size_t max_hops) {
   std::vector<std::string> items;
-  auto runs = heap::FoldRepeats(s, a, path);
+  auto runs = heap::FoldRepeats(s, path);
   size_t r = 0;
   for (size_t i = 0; i < path.hops.size();) {
     if (r < runs.size() && runs[r].start == i) {
@@ -68,7 +68,7 @@ std::string PathLine(const heap::Snapshot& s, const heap::Analysis& a, const hea
 
 nlohmann::ordered_json PathJson(const heap::Snapshot& s, const heap::Analysis& a, const heap::RetainingPath& path) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  auto runs = heap::FoldRepeats(s, a, path);
+  auto runs = heap::FoldRepeats(s, path);
   size_t r = 0;
   for (size_t i = 0; i < path.hops.size();) {
     if (r < runs.size() && runs[r].start == i) {

@@ -163,6 +163,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // Distances and class names read the same graph and write different
   // arrays: one core each. Names invented meanwhile are added only after
   // both, as distances read the string table.
+  a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
+  if (!options.summary) return a;
   start("distances and class names");
   ClassNames names;
   RunBoth(
@@ -180,7 +182,6 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   arrays.Give(std::move(class_name));
   lap("classes");
   start("statistics");
-  a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   a.statistics = ComputeStatistics(s, a);
   lap("statistics");
   return a;

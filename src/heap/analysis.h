@@ -43,6 +43,9 @@ struct ClassKey {
 
 struct AnalysisOptions {
   Semantics semantics = Semantics::kDevTools;
+  // false: stop after the dominators and retained sizes (no distances, class
+  // names or statistics), for work that needs only the dominator tree.
+  bool summary = true;
   // Name plain objects after these interfaces instead of inferring them from
   // the snapshot (for a base snapshot compared with another).
   const std::vector<InterfaceDefinition>* interfaces = nullptr;

@@ -40,9 +40,9 @@ std::string EdgeShapeFor(const Snapshot& s, const PathHop& hop) {
   return many && s.edge_type(hop.edge) == s.layout.property ? "{key}" : EdgeShape(s, hop.edge);
 }
 
-std::string PathShape(const Snapshot& s, const Analysis& a, const RetainingPath& path) {
+std::string PathShape(const Snapshot& s, const RetainingPath& path) {
   std::string shape;
-  auto runs = FoldRepeats(s, a, path);
+  auto runs = FoldRepeats(s, path);
   size_t r = 0;
   for (size_t i = 0; i < path.hops.size();) {
     if (r < runs.size() && runs[r].start == i) {
@@ -110,13 +110,13 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
   out.reserve(tops.size());
   for (uint32_t n : tops) {
     PathHop hop;
-    if (finder.Up(n, &hop) != PathFinder::Step::kHop) continue;  // a root itself, or unreachable
+    if (!finder.Up(n, &hop)) continue;  // a root itself, or unreachable
     auto [it, inserted] = holders.try_emplace(hop.holder);
     HolderPath& h = it->second;
     if (inserted) {
       h.path = finder.Shortest(hop.holder);
       h.usable = h.path.reaches_root && !h.path.v8_internal_root;
-      if (h.usable) h.shape = PathShape(s, a, h.path);
+      if (h.usable) h.shape = PathShape(s, h.path);
     }
     if (!h.usable) continue;
     RetainingPath path = h.path;

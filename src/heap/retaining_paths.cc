@@ -60,9 +60,15 @@ std::string EdgeShape(const Snapshot& s, uint32_t edge) {
   return std::string(name);
 }
 
-PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers,
-                       const WeakMapNames& weakmaps)
-    : s_(s), a_(a), retainers_(retainers), weakmaps_(weakmaps), distance_(s.node_count, kUnreachable) {
+PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const WeakMapNames& weakmaps,
+                       const RetainerIndex* retainers)
+    : s_(s),
+      a_(a),
+      weakmaps_(weakmaps),
+      retainers_(retainers),
+      distance_(s.node_count, kUnreachable),
+      parent_(s.node_count, UINT32_MAX),
+      parent_edge_(s.node_count) {
   const SnapshotLayout& L = s.layout;
   PodArray<uint32_t> queue(s.node_count);
   size_t head = 0, tail = 0;
@@ -78,14 +84,18 @@ PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex
         uint32_t to = s.edge_to[e];
         if (distance_[to] != kUnreachable || s.edge_type(e) == L.weak || IsWeakMapTableEdge(e, n)) continue;
         distance_[to] = distance_[n] + 1;
+        parent_[to] = n;
+        parent_edge_[to] = e;
         queue[tail++] = to;
       }
     }
   };
+  // Layer 1: the user roots, reached from the root (not a hop of any path).
   distance_[s.root] = 0;
   for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e)
     if (s.node_type[s.edge_to[e]] != L.synthetic) seed(s.edge_to[e], 1);
   run();
+  // Layers 2-4: the named roots an application holds state through.
   const std::vector<std::vector<std::string_view>> layers = {
       {"(Global handles)", "(Eternal handles)", "(Traced handles)"},
       {"(Stack roots)"},
@@ -99,14 +109,14 @@ PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex
     }
     run();
   }
+  // Layer 5: everything else, from the root.
   distance_[s.root] = kUnreachable;
   seed(s.root, kInternalRootLayer);
   run();
   distance_[s.root] = 0;
-}
-
-bool PathFinder::Usable(uint32_t edge, uint32_t holder, uint32_t to) const {
-  return holder != to && s_.edge_type(edge) != s_.layout.weak && distance_[holder] != kUnreachable;
+  // The root is no hop: its children are tops.
+  for (uint32_t n = 0; n < s.node_count; ++n)
+    if (parent_[n] == s.root) parent_[n] = UINT32_MAX;
 }
 
 bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
@@ -115,39 +125,21 @@ bool PathFinder::IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const {
   return wm && wm->table_id == s_.node_id[holder];
 }
 
-PathFinder::Step PathFinder::Up(uint32_t x, PathHop* hop) const {
-  const uint32_t dx = distance_[x];
-  // The application roots are where their layer starts.
-  if (dx != kUnreachable && dx >= kApplicationRootLayer && dx < kInternalRootLayer && dx % kApplicationRootLayer == 0)
-    return Step::kTop;
-  uint32_t best_holder = UINT32_MAX, best_edge = 0;
-  std::tuple<uint32_t, bool, uint32_t> best_key{UINT32_MAX, true, UINT32_MAX};
-  for (uint32_t e : retainers_.EdgesInto(x)) {
-    uint32_t h = retainers_.Source(e);
-    if (!Usable(e, h, x)) continue;
-    if (h == s_.root) return Step::kTop;
-    if (distance_[h] >= dx) continue;
-    std::tuple<uint32_t, bool, uint32_t> key{distance_[h], IsWeakMapTableEdge(e, h), h};
-    if (key < best_key) best_key = key, best_holder = h, best_edge = e;
-  }
-  if (best_holder == UINT32_MAX) return Step::kNone;
-  *hop = {best_holder, best_edge};
-  return Step::kHop;
-}
-
 RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) const {
   RetainingPath path;
   path.target = target;
   uint32_t x = tail.empty() ? target : tail.front().holder;
+  path.reaches_root = distance_[x] != kUnreachable;
   std::vector<PathHop> up;  // from x upwards
-  while (x != s_.root) {
-    PathHop hop;
-    Step step = Up(x, &hop);
-    if (step == Step::kNone || (step == Step::kHop && hop.holder == target)) break;
-    if (step == Step::kTop) x = s_.root;
-    else up.push_back(hop), x = hop.holder;
+  PathHop hop;
+  while (path.reaches_root && Up(x, &hop)) {
+    if (hop.holder == target) {  // a path through the object itself is no path to it
+      path.reaches_root = false;
+      break;
+    }
+    up.push_back(hop);
+    x = hop.holder;
   }
-  path.reaches_root = x == s_.root;
   path.hops.assign(up.rbegin(), up.rend());
   path.hops.insert(path.hops.end(), tail.begin(), tail.end());
   for (const PathHop& h : path.hops)
@@ -156,7 +148,7 @@ RetainingPath PathFinder::Climb(uint32_t target, std::vector<PathHop> tail) cons
   const uint32_t top_distance = distance_[top_node];
   path.system_rooted = top_distance != kUnreachable && top_distance >= kApplicationRootLayer;
   if (path.system_rooted) {
-    // The root's child "(GC roots)" and its child, the named root.
+    // In the last layer the top is "(GC roots)": the named root is below it.
     uint32_t sub_root = path.hops.size() >= 2 ? path.hops[1].holder : target;
     if (top_distance >= kInternalRootLayer && s_.node_type[top_node] == s_.layout.synthetic &&
         s_.node_type[sub_root] == s_.layout.synthetic)
@@ -173,9 +165,11 @@ RetainingPath PathFinder::Shortest(uint32_t n) const { return Climb(n, {}); }
 std::vector<RetainingPath> PathFinder::Paths(uint32_t n, size_t max_paths) const {
   std::vector<RetainingPath> paths;
   std::vector<uint32_t> holders;
-  for (uint32_t e : retainers_.EdgesInto(n)) {
-    uint32_t h = retainers_.Source(e);
-    if (!Usable(e, h, n) || std::find(holders.begin(), holders.end(), h) != holders.end()) continue;
+  for (uint32_t e : retainers_->EdgesInto(n)) {
+    uint32_t h = retainers_->Source(e);
+    if (h == n || s_.edge_type(e) == s_.layout.weak || distance_[h] == kUnreachable ||
+        std::find(holders.begin(), holders.end(), h) != holders.end())
+      continue;
     holders.push_back(h);
     if (h == s_.root) {
       RetainingPath p;
@@ -185,9 +179,7 @@ std::vector<RetainingPath> PathFinder::Paths(uint32_t n, size_t max_paths) const
       continue;
     }
     RetainingPath p = Climb(n, {{h, e}});
-    bool loops = false;  // a farther retainer's own path may run through n
-    for (const PathHop& hop : p.hops) loops |= hop.holder == n;
-    if (p.reaches_root && !loops) paths.push_back(std::move(p));
+    if (p.reaches_root) paths.push_back(std::move(p));
   }
   std::stable_sort(paths.begin(), paths.end(), [](const RetainingPath& x, const RetainingPath& y) {
     bool xl = x.through_weakmap_table || x.v8_internal_root, yl = y.through_weakmap_table || y.v8_internal_root;
@@ -199,10 +191,15 @@ std::vector<RetainingPath> PathFinder::Paths(uint32_t n, size_t max_paths) const
   return paths;
 }
 
-std::vector<FoldedRun> FoldRepeats(const Snapshot& s, const Analysis& a, const RetainingPath& path) {
+std::vector<FoldedRun> FoldRepeats(const Snapshot& s, const RetainingPath& path) {
   const size_t n = path.hops.size();
-  std::vector<std::pair<std::string, uint32_t>> shape(n);
-  for (size_t i = 0; i < n; ++i) shape[i] = {EdgeShape(s, path.hops[i].edge), a.class_of[path.hops[i].holder]};
+  // A hop's shape: the edge (indexes blurred), the holder's type and name
+  // (the constructor: class names need not have been computed).
+  std::vector<std::tuple<std::string, uint8_t, uint32_t>> shape(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t h = path.hops[i].holder;
+    shape[i] = {EdgeShape(s, path.hops[i].edge), s.node_type[h], s.node_name[h]};
+  }
   std::vector<FoldedRun> runs;
   for (size_t i = 0; i < n;) {
     FoldedRun best{i, 1, 1};

@@ -14,14 +14,13 @@
 //   5. everything else the root reaches (V8's string table, compilation
 //      cache, builtins, "(Handle scope)"), from 400,000,000 on.
 // Weak edges and the table's half of each WeakMap entry are not followed (the
-// key's half is). From the object, each step goes to a retainer strictly
-// closer (the closest; ties: the lowest node ordinal), so a path is a
-// shortest one within its layer and the same on every run: the same object
-// gets the same path in two snapshots of one process, which leak clusters
-// rely on.
+// key's half is). The search keeps, for each node, the holder and edge it was
+// first reached by: a node's shortest path is read back through them, in
+// O(length), and is the same on every run.
 //
-// Memory: the retainer index costs 4 B per edge and 4 B per node; the path
-// distances 4 B per node (plus 4 B per node while they are computed).
+// Memory: distances and the holder and edge of each node, 12 B per node (plus
+// 4 B per node while they are computed). The retainer index, needed only to
+// list one path per direct retainer, costs 4 B per edge and 4 B per node.
 #pragma once
 
 #include <cstdint>
@@ -92,30 +91,35 @@ std::string EdgeShape(const Snapshot& s, uint32_t edge);
 
 class PathFinder {
  public:
-  PathFinder(const Snapshot& s, const Analysis& a, const RetainerIndex& retainers, const WeakMapNames& weakmaps);
+  // `retainers` may be null when Paths() is not used.
+  PathFinder(const Snapshot& s, const Analysis& a, const WeakMapNames& weakmaps, const RetainerIndex* retainers);
   // The shortest path to n (the one each hop's closest retainer gives).
   RetainingPath Shortest(uint32_t n) const;
   bool Reachable(uint32_t n) const { return distance_[n] != kUnreachable; }
-  // One step up from x: the retainer the shortest path takes. kTop: the root
-  // holds x (x is a user or system root); kNone: nothing closer holds it.
-  enum class Step { kHop, kTop, kNone };
-  Step Up(uint32_t x, PathHop* hop) const;
+  // One step up from x: the holder the shortest path takes; false at a top
+  // (a user or named root) or when nothing reaches x.
+  bool Up(uint32_t x, PathHop* hop) const {
+    if (parent_[x] == UINT32_MAX) return false;
+    *hop = {parent_[x], parent_edge_[x]};
+    return true;
+  }
   // Up to max_paths paths, at most one per direct retainer of n, ranked:
   // paths that avoid WeakMap tables and V8-internal roots first, then
   // user-rooted before system-rooted, then shorter.
   std::vector<RetainingPath> Paths(uint32_t n, size_t max_paths) const;
 
  private:
-  bool Usable(uint32_t edge, uint32_t holder, uint32_t to) const;
   bool IsWeakMapTableEdge(uint32_t edge, uint32_t holder) const;
-  // Climbs from `from` (whose path continues with `tail`) to the root.
+  // The path to `target` that ends with `tail` (whose first holder is climbed from).
   RetainingPath Climb(uint32_t target, std::vector<PathHop> tail) const;
 
   const Snapshot& s_;
   const Analysis& a_;
-  const RetainerIndex& retainers_;
   const WeakMapNames& weakmaps_;
-  PodArray<uint32_t> distance_;  // layered BFS distance (see the top of this file)
+  const RetainerIndex* retainers_;
+  PodArray<uint32_t> distance_;     // layered BFS distance (see the top of this file)
+  PodArray<uint32_t> parent_;       // the holder a node was first reached from; UINT32_MAX at tops
+  PodArray<uint32_t> parent_edge_;  // and the edge
 };
 
 // A run of `repeats` copies of the `length` hops starting at `start`
@@ -123,8 +127,8 @@ class PathFinder {
 struct FoldedRun {
   size_t start, length, repeats;
 };
-// Runs of a segment of 1-4 hops repeated (same edge shape and holder class)
-// at least 3 times; runs do not overlap and are in path order.
-std::vector<FoldedRun> FoldRepeats(const Snapshot& s, const Analysis& a, const RetainingPath& path);
+// Runs of a segment of 1-4 hops repeated (same edge shape, holder type and
+// name) at least 3 times; runs do not overlap and are in path order.
+std::vector<FoldedRun> FoldRepeats(const Snapshot& s, const RetainingPath& path);
 
 }  // namespace oomkit::heap

@@ -357,6 +357,30 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     }
   }
 
+  // Ever-growing strings: `log += line` builds one concatenated string that
+  // keeps every part (a cons-string tree); a flat string can grow the same way
+  // when it is rebuilt each time.
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    if (!r.IsString(n)) continue;
+    uint64_t retained = a.tree.retained_size[n];
+    if (retained < 1000000 || share(retained) < 1) continue;
+    // Only the top of a tree: a part of a bigger string is not reported again.
+    uint32_t dom = a.tree.dominator[n];
+    if (dom != n && r.IsString(dom)) continue;
+    Suspect x;
+    x.kind = "big-string";
+    const bool concatenated = s.node_type[n] == L.cons_string;
+    x.what = fmt::format("one {}string of {}", concatenated ? "concatenated " : "", Size(retained));
+    x.why = concatenated ? fmt::format("a string grown by += keeps every piece it was built from ({:.1f} % of the heap)", share(retained))
+                         : fmt::format("a single string this large ({:.1f} % of the heap) is usually a buffer or log kept whole", share(retained));
+    x.fix = "don't grow one string: push the parts to a bounded array and join when needed, or write them to a stream";
+    x.node = n;
+    x.class_name = class_of(n);
+    x.retained_size = retained;
+    x.count = 1;
+    out.push_back(std::move(x));
+  }
+
   // External memory: ArrayBuffer backing stores.
   {
     uint64_t bytes = 0, stores = 0;

@@ -13,6 +13,8 @@
 //   closure-context   >= 10 closures of one function whose Contexts each own
 //                     a big value through one variable, together >= 1 MB and
 //                     >= 1 % of the heap;
+//   big-string        one string (usually grown by +=) retaining >= 1 MB and
+//                     >= 1 % of the heap;
 //   duplicate-strings one string value stored many times, >= 1 MB and >= 2 %
 //                     of the heap wasted;
 //   external-memory   ArrayBuffer backing stores >= 25 % of the heap and >= 8 MB;
