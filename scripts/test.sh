@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: unit and end-to-end tests in a release build, the same again in
 # an ASan+UBSan build (but for the DevTools-oracle comparisons, which only
-# need one build), and a short libFuzzer run of the snapshot reader.
+# need one build), and short libFuzzer runs of the snapshot reader and the
+# GC log reader.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -11,15 +12,24 @@ jobs=$(nproc)
 "$root/scripts/build.sh" asan
 (cd "$root/build-asan" && ctest --output-on-failure -j "$jobs" -LE oracle)
 "$root/scripts/build.sh" fuzz
-# The corpus grows in a scratch folder; a crashing input is kept in $artifacts
+# Each fuzzer's corpus grows in a scratch folder; a crashing input is kept
 # and its path printed, so it can become a test.
-corpus=$(mktemp -d); artifacts=$(mktemp -d)
-cp "$root"/tests/fuzz-corpus/* "$corpus"/
-if ! "$root/build-fuzz/snapshot_reader_fuzz" -max_total_time="${OOMKIT_FUZZ_SECONDS:-60}" -max_len=4096 \
-    -artifact_prefix="$artifacts/" "$corpus" >"$artifacts/log" 2>&1; then
-  grep -E 'ERROR|what\(\)|SUMMARY' "$artifacts/log" | head -n 5
-  echo "fuzz: the snapshot reader crashed; input kept in: $(ls "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* 2>/dev/null)"
-  exit 1
-fi
-rm -rf "$corpus" "$artifacts"
-echo "fuzz: snapshot reader ran clean"
+fuzz() {  # fuzz TARGET SECONDS MAX_LEN SEED...
+  local target=$1 seconds=$2 max_len=$3 corpus artifacts
+  shift 3
+  corpus=$(mktemp -d); artifacts=$(mktemp -d)
+  local i=0 seed
+  for seed in "$@"; do cp "$seed" "$corpus/$((i++))-$(basename "$seed")"; done  # names repeat across versions
+  if ! "$root/build-fuzz/$target" -max_total_time="$seconds" -max_len="$max_len" -artifact_prefix="$artifacts/" "$corpus" \
+      >"$artifacts/log" 2>&1; then
+    grep -E 'ERROR|what\(\)|SUMMARY' "$artifacts/log" | head -n 5
+    echo "fuzz: $target crashed; input kept in: $(ls "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* 2>/dev/null)"
+    exit 1
+  fi
+  rm -rf "$corpus" "$artifacts"
+  echo "fuzz: $target ran clean"
+}
+shared=${OOMKIT_SHARED_DIR:-$root/../shared}
+fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-60}" 4096 "$root"/tests/fuzz-corpus/*.heapsnapshot
+# Seeds: real Node output, read from ../shared by path.
+fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-30}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/gc_command.h"
 #include "cli/heap_command.h"
 
 namespace {
@@ -109,6 +110,21 @@ int main(int argc, char** argv) {
   suspects->add_option("--top", o.top, "suspects to show (default 10; --json: all)");
   suspects->add_option("--max-depth", o.max_depth, "hops shown per path after folding repeats (default 30)");
 
+  oomkit::cli::GcOptions go;
+  CLI::App* gc = app.add_subcommand(
+      "gc", "read a --trace-gc log (also -verbose, -nvp; Node 16-26; several isolates; the OOM's \"Last few GCs\"): "
+            "pauses, GC share, the heap floor after major GCs and its trend, reclaim, and a verdict: js-heap-leak, "
+            "bounded-high-usage, gc-churn, healthy or insufficient-data");
+  gc->add_option("LOG", go.file, "the log (node --trace-gc app.js >gc.log); - for standard input")->required();
+  gc->add_flag("--json", go.json, "print one JSON object instead of text (sizes in MB, times in ms)");
+  gc->add_option("--heap-limit", go.heap_limit_mb,
+                 "the old-space limit in MB (--max-old-space-size), to judge how close the floor is and when it "
+                 "reaches the limit")
+      ->check(CLI::PositiveNumber);
+  gc->add_option("--window", go.window_ms, "sliding window in ms for mutator utilization (default 1000)")
+      ->check(CLI::PositiveNumber);
+  gc->add_option("--svg", go.svg, "also draw the heap, the floor and its trend, and the pauses into this new SVG file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -121,6 +137,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (*gc) return oomkit::cli::RunGc(go);
   if (*info) return oomkit::cli::RunHeapInfo(o);
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);
