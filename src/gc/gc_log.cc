@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -305,29 +306,37 @@ class Analyzer {
 
   void Line(std::string_view line) {
     ++report_.lines;
+    if (!in_ring_) {
+      TraceLine t = ParseTraceLine(line);
+      if (t.kind != LineKind::kNotTrace) {
+        Trace(t, line);
+        return;
+      }
+    }
+    // Not a trace line (or inside the OOM block): the OOM markers.
     if (line.find("<--- Last few GCs --->") != std::string_view::npos) {
       in_ring_ = true;
       return;
     }
-    if (line.find("FATAL ERROR:") != std::string_view::npos || line.find("<--- JS stacktrace") != std::string_view::npos ||
+    size_t fatal = line.find("FATAL ERROR:");
+    if (fatal != std::string_view::npos || line.find("<--- JS stacktrace") != std::string_view::npos ||
         line.find("----- Native stack trace") != std::string_view::npos) {
       in_ring_ = false;
-      if (line.find("FATAL ERROR:") != std::string_view::npos &&
-          (line.find("heap out of memory") != std::string_view::npos ||
-           line.find("Ineffective mark-compacts") != std::string_view::npos)) {
+      if (fatal != std::string_view::npos && (line.find("heap out of memory") != std::string_view::npos ||
+                                              line.find("Ineffective mark-compacts") != std::string_view::npos)) {
         report_.oom_seen = true;
-        report_.oom_message = std::string(line.substr(line.find("FATAL ERROR:")));
+        report_.oom_message = std::string(line.substr(fatal));
       }
+      return;
     }
     if (in_ring_) {
       Ring(line);
       return;
     }
-    TraceLine t = ParseTraceLine(line);
-    if (t.kind == LineKind::kNotTrace) {
-      ++report_.skipped_lines;
-      return;
-    }
+    ++report_.skipped_lines;
+  }
+
+  void Trace(const TraceLine& t, std::string_view line) {
     ++report_.trace_lines;
     if (t.kind == LineKind::kUnparsed) {
       if (report_.unparsed_lines++ == 0) {
@@ -338,8 +347,7 @@ class Analyzer {
     }
     if (t.kind == LineKind::kGc) {
       ++report_.gc_lines;
-      IsolateState& s = State(t, /*ring=*/false);
-      s.Add(t.event, t.time_ms, o_, false);
+      State(t, /*ring=*/false).Add(t.event, t.time_ms, o_, false);
     } else if (t.kind == LineKind::kExternal || t.kind == LineKind::kBackingStore) {
       State(t, false).External(t.kind, t.value_kb);
     }
@@ -352,7 +360,7 @@ class Analyzer {
   }
 
   Result<GcLogReport> Finish(bool binary) {
-    if (report_.gc_lines == 0 && states_.empty()) {
+    if (report_.gc_lines == 0 && current_.empty() && done_.empty()) {
       if (report_.lines == 0) return Status::Error("the log is empty");
       if (binary) return Status::Error("binary data, not a text log");
       return Status::Error(fmt::format(
@@ -360,7 +368,8 @@ class Analyzer {
           ">gc.log), or give the stderr of a process that died of OOM to `oomkit crash`",
           report_.lines));
     }
-    for (auto& s : states_) report_.isolates.push_back(s.Finish(o_, report_.oom_seen));
+    for (auto& [key, s] : current_) Retire(std::move(s));
+    report_.isolates = std::move(done_);
     std::stable_sort(report_.isolates.begin(), report_.isolates.end(), [](const IsolateReport& a, const IsolateReport& b) {
       return a.mark_compacts + a.scavenges + a.minor > b.mark_compacts + b.scavenges + b.minor;
     });
@@ -373,16 +382,30 @@ class Analyzer {
     auto key = std::make_tuple(t.pid, t.isolate, t.isolate_id);
     auto it = current_.find(key);
     if (it == current_.end()) {
-      states_.emplace_back(t, 0);
-      it = current_.emplace(key, states_.size() - 1).first;
-    } else if (!ring && t.time_ms >= 0 && t.time_ms + 1 < states_[it->second].r.last_ms) {
+      it = current_.emplace(key, std::make_unique<IsolateState>(t, 0)).first;
+    } else if (!ring && t.time_ms >= 0 && t.time_ms + 1 < it->second->r.last_ms) {
       // The clock went back: a new isolate at a reused address.
-      uint32_t generation = states_[it->second].r.generation + 1;
-      states_.emplace_back(t, generation);
-      it->second = states_.size() - 1;
+      uint32_t generation = it->second->r.generation + 1;
+      Retire(std::move(it->second));
+      it->second = std::make_unique<IsolateState>(t, generation);
     }
-    return states_[it->second];
+    return *it->second;
   }
+
+  // An isolate that ended. A log of any length keeps at most kMaxIsolates of
+  // them, those with the most GCs (a process that starts workers all day
+  // must not make the analysis grow with it).
+  void Retire(std::unique_ptr<IsolateState> s) {
+    done_.push_back(s->Finish(o_, report_.oom_seen));
+    if (done_.size() > kMaxIsolates) {
+      auto fewest = std::min_element(done_.begin(), done_.end(), [](const IsolateReport& a, const IsolateReport& b) {
+        return a.mark_compacts + a.scavenges + a.minor < b.mark_compacts + b.scavenges + b.minor;
+      });
+      done_.erase(fewest);
+      ++report_.isolates_omitted;
+    }
+  }
+  static constexpr size_t kMaxIsolates = 64;
 
   // One line of the OOM block: entries run together, the first and last
   // possibly cut; only GCs newer than what the log already has are added.
@@ -402,8 +425,8 @@ class Analyzer {
 
   GcLogOptions o_;
   GcLogReport report_;
-  std::deque<IsolateState> states_;
-  std::map<std::tuple<uint32_t, uint64_t, int32_t>, size_t> current_;
+  std::map<std::tuple<uint32_t, uint64_t, int32_t>, std::unique_ptr<IsolateState>> current_;
+  std::vector<IsolateReport> done_;
   bool in_ring_ = false;
 };
 

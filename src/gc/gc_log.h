@@ -84,6 +84,7 @@ struct GcLogReport {
   std::vector<IsolateReport> isolates;  // most major GCs first
   uint64_t lines = 0, trace_lines = 0, gc_lines = 0, skipped_lines = 0, long_lines = 0;
   uint64_t unparsed_lines = 0;
+  uint64_t isolates_omitted = 0;  // beyond the 64 with the most GCs
   uint64_t first_unparsed_line = 0;
   std::string first_unparsed;
   bool oom_seen = false;  // "FATAL ERROR: ... heap out of memory" or "Ineffective mark-compacts" in the log

@@ -123,33 +123,6 @@ bool ParseHumanGc(Cursor& c, GcEvent* e) {
   return true;
 }
 
-// The value after `key=` in an NVP line, as a number; false when absent.
-bool NvpNumber(std::string_view body, std::string_view key, double* v) {
-  for (size_t at = 0; (at = body.find(key, at)) != std::string_view::npos; at += key.size()) {
-    if (at != 0 && body[at - 1] != ' ') continue;
-    size_t b = at + key.size();
-    if (b >= body.size() || body[b] != '=') continue;
-    Cursor c(body.substr(b + 1));
-    bool negative = c.Lit("-");
-    if (!c.Num(v)) return false;
-    if (negative) *v = -*v;
-    return true;
-  }
-  return false;
-}
-
-bool NvpWord(std::string_view body, std::string_view key, std::string_view* v) {
-  for (size_t at = 0; (at = body.find(key, at)) != std::string_view::npos; at += key.size()) {
-    if (at != 0 && body[at - 1] != ' ') continue;
-    size_t b = at + key.size();
-    if (b >= body.size() || body[b] != '=') continue;
-    size_t e = body.find(' ', b + 1);
-    *v = body.substr(b + 1, e == std::string_view::npos ? std::string_view::npos : e - b - 1);
-    return true;
-  }
-  return false;
-}
-
 bool CollectorFromShortName(std::string_view gc, GcEvent* e) {
   if (gc == "s") e->collector = Collector::kScavenge;
   else if (gc == "mmc" || gc == "mms") e->collector = Collector::kMinor;
@@ -161,19 +134,57 @@ bool CollectorFromShortName(std::string_view gc, GcEvent* e) {
 constexpr double kMB = 1024.0 * 1024.0;
 
 bool ParseNvpPairs(std::string_view body, GcEvent* e) {
-  std::string_view gc;
-  if (!NvpNumber(body, "pause", &e->pause_ms) || !NvpWord(body, "gc", &gc) || !CollectorFromShortName(gc, e))
-    return false;
-  double v = 0;
-  if (NvpNumber(body, "reduce_memory", &v)) e->reduce = v != 0;
-  if (NvpNumber(body, "interleaved", &v)) e->interleaved = v != 0;
-  // Sizes in bytes: "total_size_*" up to 22, "start/end_object_size" on 24.
-  if (NvpNumber(body, "start_object_size", &v) || NvpNumber(body, "total_size_before", &v)) e->start_object_mb = v / kMB;
-  if (NvpNumber(body, "end_object_size", &v) || NvpNumber(body, "total_size_after", &v)) e->end_object_mb = v / kMB;
-  if (NvpNumber(body, "start_memory_size", &v)) e->start_memory_mb = v / kMB;
-  if (NvpNumber(body, "end_memory_size", &v)) e->end_memory_mb = v / kMB;
-  if (NvpNumber(body, "promoted", &v)) e->promoted_mb = v / kMB;
-  return true;
+  // One pass over "key=value" tokens (a line has 40-90 of them).
+  bool have_pause = false, have_gc = false;
+  double start_total = -1, end_total = -1;
+  while (!body.empty()) {
+    size_t end = body.find(' ');
+    std::string_view token = body.substr(0, end);
+    body.remove_prefix(end == std::string_view::npos ? body.size() : end + 1);
+    size_t eq = token.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view key = token.substr(0, eq), value = token.substr(eq + 1);
+    auto number = [&](double* v) {
+      Cursor c(value);
+      bool negative = c.Lit("-");
+      if (!c.Num(v)) return false;
+      if (negative) *v = -*v;
+      return true;
+    };
+    double v = 0;
+    switch (key.front()) {
+      case 'p':
+        if (key == "pause") have_pause = number(&e->pause_ms);
+        else if (key == "promoted" && number(&v)) e->promoted_mb = v / kMB;
+        break;
+      case 'g':
+        if (key == "gc") have_gc = CollectorFromShortName(value, e);
+        break;
+      case 'r':
+        if (key == "reduce_memory" && number(&v)) e->reduce = v != 0;
+        break;
+      case 'i':
+        if (key == "interleaved" && number(&v)) e->interleaved = v != 0;
+        break;
+      case 's':
+        if (key == "start_object_size" && number(&v)) e->start_object_mb = v / kMB;
+        else if (key == "start_memory_size" && number(&v)) e->start_memory_mb = v / kMB;
+        break;
+      case 'e':
+        if (key == "end_object_size" && number(&v)) e->end_object_mb = v / kMB;
+        else if (key == "end_memory_size" && number(&v)) e->end_memory_mb = v / kMB;
+        break;
+      case 't':  // up to Node 22
+        if (key == "total_size_before") number(&start_total);
+        else if (key == "total_size_after") number(&end_total);
+        break;
+      default:
+        break;
+    }
+  }
+  if (start_total >= 0 && e->start_object_mb == 0) e->start_object_mb = start_total / kMB;
+  if (end_total >= 0 && e->end_object_mb == 0) e->end_object_mb = end_total / kMB;
+  return have_pause && have_gc;
 }
 
 // Node 26's "GC: {json}": a flat object; the few fields needed are found by
