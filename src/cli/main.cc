@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/crash_command.h"
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
 
@@ -125,6 +126,18 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   gc->add_option("--svg", go.svg, "also draw the heap, the floor and its trend, and the pauses into this new SVG file");
 
+  oomkit::cli::CrashOptions co;
+  CLI::App* crash = app.add_subcommand(
+      "crash", "read the stderr of a process that died: which V8 OOM (Reached heap limit, Ineffective "
+               "mark-compacts, CALL_AND_RETRY_LAST), the last GCs, the JS and native stacks, invalid-size and "
+               "native OOMs, a worker's OOM; with --exit-status, kernel/cgroup OOM kills and PID 1; what to try next");
+  crash->add_option("FILE", co.file, "the process's stderr (node app.js 2>err.log)")->required()->check(CLI::ExistingFile);
+  crash->add_option("--exit-status", co.exit_status,
+                    "the exit status the shell saw ($?): 134 SIGABRT (V8 OOM), 137 SIGKILL (kernel or cgroup OOM "
+                    "killer), 139 SIGSEGV (V8 OOM as PID 1), 133 SIGTRAP (invalid size)")
+      ->check(CLI::Range(0, 255));
+  crash->add_flag("--json", co.json, "print one JSON object instead of text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -138,6 +151,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (*gc) return oomkit::cli::RunGc(go);
+  if (*crash) return oomkit::cli::RunCrash(co);
   if (*info) return oomkit::cli::RunHeapInfo(o);
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);

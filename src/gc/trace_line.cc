@@ -84,7 +84,9 @@ void SplitReasons(std::string_view tail, GcEvent* e) {
   e->reason = tail;
 }
 
-bool ParseHumanGc(Cursor& c, GcEvent* e) {
+// `sized` is set once the collector and the four sizes are read (a line cut
+// short after them still tells the heap size).
+bool ParseHumanGc(Cursor& c, GcEvent* e, bool* sized = nullptr) {
   // Longest names first: "Minor Mark-Compact" before "Mark-Compact".
   if (c.Lit("Incremental Minor Mark-Sweep") || c.Lit("Minor Mark-Compact") || c.Lit("Minor Mark-Sweep")) {
     e->collector = Collector::kMinor;
@@ -102,8 +104,10 @@ bool ParseHumanGc(Cursor& c, GcEvent* e) {
   e->interleaved = c.Lit(" (interleaved)");
   double pooled = 0, external = 0;
   if (!(c.Lit(" ") && c.Num(&e->start_object_mb) && c.Lit(" (") && c.Num(&e->start_memory_mb) && c.Lit(") -> ") &&
-        c.Num(&e->end_object_mb) && c.Lit(" (") && c.Num(&e->end_memory_mb) && c.Lit(") MB, ")))
+        c.Num(&e->end_object_mb) && c.Lit(" (") && c.Num(&e->end_memory_mb) && c.Lit(") MB")))
     return false;
+  if (sized) *sized = true;
+  if (!c.Lit(", ")) return false;
   if (c.Lit("pooled: ") && !(c.Num(&pooled) && c.Lit(" MB, "))) return false;
   if (!(c.Num(&e->pause_ms) && c.Lit(" / ") && c.Num(&external) && c.Lit(" ms"))) return false;
   c.Spaces();
@@ -304,6 +308,29 @@ size_t FindTracePrefix(std::string_view text, size_t from) {
     if (c.UInt(&v) && c.Lit(":0x") && c.Hex(&v) && (c.AtLit("]") || c.AtLit(":"))) return at;
   }
   return std::string_view::npos;
+}
+
+TraceLine ParseCutGcLine(std::string_view line) {
+  TraceLine out = ParseTraceLine(line);
+  if (out.kind != LineKind::kUnparsed) return out;
+  Cursor c(line);
+  uint64_t v = 0;
+  double t = 0;
+  if (!(c.Lit("[") && c.UInt(&v) && c.Lit(":0x") && c.Hex(&v))) return out;
+  if (c.Lit(":") && !c.UInt(&v)) return out;
+  if (!c.Lit("]")) return out;
+  c.Spaces();
+  if (!(c.Num(&t) && c.Lit(" ms: "))) return out;
+  bool sized = false;
+  GcEvent e;
+  ParseHumanGc(c, &e, &sized);
+  if (sized) {
+    out.kind = LineKind::kGc;
+    out.time_ms = t;
+    out.event = e;
+    out.event.reason = out.event.collector_reason = {};
+  }
+  return out;
 }
 
 TraceLine ParseTraceLine(std::string_view line) {

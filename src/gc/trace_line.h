@@ -55,6 +55,11 @@ struct TraceLine {
 // point into `line`.
 TraceLine ParseTraceLine(std::string_view line);
 
+// The same, but a human GC line cut short (V8's OOM block keeps 255
+// characters of each) still counts when its collector and sizes are whole;
+// the fields after them are then left at their defaults.
+TraceLine ParseCutGcLine(std::string_view line);
+
 // Where the next "[pid:0x..]" prefix starts in `text` at or after `from`, or
 // npos: the "Last few GCs" block runs entries together, so it is split there.
 size_t FindTracePrefix(std::string_view text, size_t from);
