@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test: unit and end-to-end tests in a release build, the same again in
 # an ASan+UBSan build (but for the DevTools-oracle comparisons, which only
-# need one build), and short libFuzzer runs of the snapshot reader and the
-# GC log reader.
+# need one build), and short libFuzzer runs of the snapshot reader, the GC
+# log reader and the diagnostic-report reader.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
@@ -33,3 +33,4 @@ shared=${OOMKIT_SHARED_DIR:-$root/../shared}
 fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-60}" 4096 "$root"/tests/fuzz-corpus/*.heapsnapshot
 # Seeds: real Node output, read from ../shared by path.
 fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-30}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt
+fuzz node_report_fuzz "${OOMKIT_FUZZ_REPORT_SECONDS:-20}" 65536 "$shared"/samples/node*/report*.json

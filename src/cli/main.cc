@@ -5,6 +5,7 @@
 #include "cli/crash_command.h"
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
+#include "cli/report_command.h"
 
 namespace {
 
@@ -138,6 +139,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 255));
   crash->add_flag("--json", co.json, "print one JSON object instead of text");
 
+  oomkit::cli::ReportOptions ro;
+  CLI::App* report = app.add_subcommand(
+      "report", "read a Node diagnostic report (--report-on-fatalerror, process.report): heap spaces, the heap limit "
+                "against the container's and the machine's memory, RSS vs heap vs external, stacks, libuv handles, "
+                "the Node version and flags");
+  report->add_option("FILE", ro.file, "the report (report.*.json)")->required()->check(CLI::ExistingFile);
+  report->add_flag("--json", ro.json, "print one JSON object instead of text (sizes in bytes)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -152,6 +161,7 @@ int main(int argc, char** argv) {
   }
   if (*gc) return oomkit::cli::RunGc(go);
   if (*crash) return oomkit::cli::RunCrash(co);
+  if (*report) return oomkit::cli::RunReport(ro);
   if (*info) return oomkit::cli::RunHeapInfo(o);
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);
