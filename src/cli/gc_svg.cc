@@ -34,7 +34,7 @@ std::string Escape(std::string_view s) {
 
 Status WriteGcSvg(const gc::GcLogReport& report, const std::string& path, const gc::GcLogOptions& options) {
   const gc::IsolateReport& r = report.isolates.front();
-  const double W = 960, H = 540, left = 70, right = 24, top = 56, heap_h = 330, gap = 36, pause_h = 80;
+  const double W = 960, H = 572, left = 70, right = 24, top = 56, heap_h = 330, gap = 36, pause_h = 80;
   const double plot_w = W - left - right;
   double t0 = std::max(0.0, r.first_ms), t1 = std::max(r.last_ms, t0 + 1);
   double max_mb = std::max(r.max_floor_mb, options.heap_limit_mb);

@@ -30,6 +30,12 @@ if (!j.verdict.fix || !j.verdict.evidence.length) throw new Error('verdict witho
 if (!(i.floor_slope_mb_per_min > 0) || !j.oom) throw new Error('leak: no rising floor or no OOM seen');
 JS
 
+# --svg draws a new file and never overwrites one.
+"$bin" gc --svg "$tmp/heap.svg" "$tmp/bounded.log" >/dev/null
+grep -q '^<svg' "$tmp/heap.svg" && grep -q '</svg>' "$tmp/heap.svg" && grep -q 'floor trend' "$tmp/heap.svg" || fail "svg"
+set +e; "$bin" gc --svg "$tmp/heap.svg" "$tmp/bounded.log" >/dev/null 2>"$tmp/err"; s=$?; set -e
+[ "$s" -eq 2 ] && grep -q "exists already" "$tmp/err" || fail "svg overwrite: exit $s"
+
 # Without --trace-gc, the OOM's "Last few GCs" block is all there is.
 node --max-old-space-size=64 "$prog" leak 10 >/dev/null 2>"$tmp/oom.stderr" || true
 "$bin" gc --json "$tmp/oom.stderr" >"$tmp/oom.json"
