@@ -5,6 +5,7 @@
 #include "cli/crash_command.h"
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
+#include "cli/profile_command.h"
 #include "cli/report_command.h"
 
 namespace {
@@ -147,6 +148,18 @@ int main(int argc, char** argv) {
   report->add_option("FILE", ro.file, "the report (report.*.json)")->required()->check(CLI::ExistingFile);
   report->add_flag("--json", ro.json, "print one JSON object instead of text (sizes in bytes)");
 
+  oomkit::cli::ProfileOptions po;
+  CLI::App* profile = app.add_subcommand(
+      "profile", "read a sampling heap profile (--heap-prof, or the inspector's sampling heap profiler): the "
+                 "allocation sites holding the most memory, by self and by total size, as a list and a tree; "
+                 "--pprof writes it for go tool pprof and speedscope");
+  profile->add_option("FILE", po.file, "the profile (*.heapprofile)")->required()->check(CLI::ExistingFile);
+  profile->add_flag("--json", po.json, "print one JSON object instead of text (sizes in bytes)");
+  profile->add_option("--top", po.top, "allocation sites to list (default 15)");
+  profile->add_flag("--tree", po.tree, "also print the call tree (nodes over 1 %)");
+  profile->add_option("--depth", po.depth, "levels of the call tree (default 12)")->check(CLI::Range(1, 200));
+  profile->add_option("--pprof", po.pprof, "also write the profile in pprof format (gzip) to this new file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -162,6 +175,7 @@ int main(int argc, char** argv) {
   if (*gc) return oomkit::cli::RunGc(go);
   if (*crash) return oomkit::cli::RunCrash(co);
   if (*report) return oomkit::cli::RunReport(ro);
+  if (*profile) return oomkit::cli::RunProfile(po);
   if (*info) return oomkit::cli::RunHeapInfo(o);
   if (*summary) return oomkit::cli::RunHeapSummary(o);
   if (*dominators) return oomkit::cli::RunHeapDominators(o);

@@ -1,0 +1,50 @@
+#include "profile/heap_profile.h"
+
+#include <gtest/gtest.h>
+
+#include "profile/pprof_writer.h"
+
+namespace oomkit::profile {
+namespace {
+
+std::string Shared(const std::string& rel) { return std::string(OOMKIT_SHARED_DIR) + "/samples/" + rel; }
+
+const Site* Find(const HeapProfile& p, const std::string& fn) {
+  for (const Site& s : p.sites)
+    if (p.frames[s.frame].function == fn) return &s;
+  return nullptr;
+}
+
+// The figures go tool pprof printed for the same profile
+// (samples/node20/heap-prof.go-tool-pprof-top.txt): flat and cum per function.
+TEST(HeapProfile, SelfAndTotalAsPprofCountsThem) {
+  auto r = ReadHeapProfileFile(Shared("node20/heap-prof.heapprofile"));
+  ASSERT_TRUE(r.ok()) << r.error();
+  const HeapProfile& p = r.value();
+  const double mib = 1024.0 * 1024.0;
+  EXPECT_NEAR(p.total_size / mib, 106.45, 0.005);
+  EXPECT_EQ(p.total_samples, 207u);
+  const Site* sessions = Find(p, "makeSessions");
+  ASSERT_NE(sessions, nullptr);
+  EXPECT_NEAR(sessions->self_size / mib, 71.48, 0.005);
+  EXPECT_NEAR(sessions->total_size / mib, 71.98, 0.005);
+  EXPECT_EQ(sessions->self_samples, 140u);
+  EXPECT_EQ(sessions->total_samples, 141u);
+  const Site* strings = Find(p, "makeStrings");
+  ASSERT_NE(strings, nullptr);
+  EXPECT_NEAR(strings->self_size / mib, 32.47, 0.005);
+  EXPECT_EQ(strings->self_samples, 62u);
+  EXPECT_EQ(p.sites.front().frame, sessions->frame);  // the biggest first
+  EXPECT_FALSE(EncodePprof(p).empty());
+}
+
+TEST(HeapProfile, BadInput) {
+  EXPECT_FALSE(ReadHeapProfile("").ok());
+  auto cut = ReadHeapProfile(R"x({"head":{"callFrame":{"functionName":"(root)")x");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_TRUE(cut.error().starts_with("byte ")) << cut.error();
+  EXPECT_FALSE(ReadHeapProfile(R"({"nodes":[]})").ok());
+}
+
+}  // namespace
+}  // namespace oomkit::profile
