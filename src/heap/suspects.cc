@@ -407,6 +407,43 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     }
   }
 
+  // Large backing stores each kept by a single view. V8 does not record a
+  // view's length, so a 16-byte slice of a 1 MB Buffer looks like the whole
+  // Buffer: many big stores held by one view each is the pattern worth a
+  // look (Buffer.subarray/slice keep the whole parent alive).
+  {
+    std::unordered_map<uint32_t, uint32_t> views;  // ArrayBuffer -> views
+    for (uint32_t n = 0; n < s.node_count; ++n) {
+      if (s.node_type[n] != L.object) continue;
+      uint32_t ab = r.Edge(n, "buffer");
+      if (ab != UINT32_MAX && r.IsObject(ab, "ArrayBuffer")) ++views[ab];
+    }
+    uint64_t pinned = 0, count = 0;
+    uint32_t example = UINT32_MAX;
+    for (const auto& [ab, v] : views) {
+      if (v != 1) continue;
+      uint32_t store = r.Edge(ab, "backing_store");
+      if (store == UINT32_MAX || a.self_size[store] < 65536) continue;
+      pinned += a.self_size[store];
+      ++count;
+      if (example == UINT32_MAX || a.self_size[store] > a.self_size[example]) example = store;
+    }
+    if (count >= 10 && pinned >= std::max<uint64_t>(4000000, total / 20)) {
+      Suspect x;
+      x.kind = "buffer-slices";
+      x.what = fmt::format("{} backing stores of >= 64 kB ({} in all), each kept by a single Buffer or typed-array view",
+                           Count(count), Size(pinned));
+      x.why = "a small slice (subarray/slice) keeps its whole parent buffer alive, and a snapshot cannot tell a "
+              "slice from the whole buffer: check whether these views are slices";
+      x.fix = "copy the part you keep (Buffer.from(buf.subarray(a, b))) so the large buffer can be freed";
+      x.node = example;
+      x.class_name = "system / JSArrayBufferData";
+      x.retained_size = pinned;
+      x.count = count;
+      out.push_back(std::move(x));
+    }
+  }
+
   // Big retainers and their accumulation points.
   {
     auto container = [&](uint32_t n) {

@@ -18,6 +18,8 @@
 //   duplicate-strings one string value stored many times, >= 1 MB and >= 2 %
 //                     of the heap wasted;
 //   external-memory   ArrayBuffer backing stores >= 25 % of the heap and >= 8 MB;
+//   buffer-slices     >= 10 backing stores of >= 64 kB each kept by one view
+//                     (a slice keeps its whole parent), >= 4 MB and 5 % of the heap;
 //   big-retainer      an object retaining >= 10 % of the heap (below the
 //                     roots, the global object and contexts), with its
 //                     accumulation point: down the dominator tree while one

@@ -42,6 +42,18 @@ const healthy = read('healthy').filter((x) => x.fix);
 if (healthy.length) { console.log('healthy: ' + JSON.stringify(healthy[0])); bad = true; }
 process.exit(bad ? 1 : 0);
 JS
+# Small slices of big Buffers keep the whole buffers alive.
+cat >"$tmp/slices.js" <<'JS'
+globalThis.headers = [];
+for (let i = 0; i < 24; i++) globalThis.headers.push(Buffer.alloc(1 << 20, i).subarray(0, 16));
+require('v8').writeHeapSnapshot(process.argv[2]);
+JS
+node "$tmp/slices.js" "$tmp/slices.heapsnapshot"
+"$bin" heap suspects --json "$tmp/slices.heapsnapshot" | node -e 'const s=JSON.parse(require("fs").readFileSync(0)).suspects;
+  const b = s.find((x) => x.kind === "buffer-slices");
+  if (!b || b.count < 20 || !b.fix.includes("Buffer.from")) { console.log(JSON.stringify(s.slice(0, 3))); process.exit(1); }' ||
+  fail "buffer slices"
+
 set +e
 "$bin" heap suspects --baseline "$tmp/map/baseline.heapsnapshot" "$tmp/logs/final.heapsnapshot" >/dev/null 2>"$tmp/err"; s=$?
 set -e
