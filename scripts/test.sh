@@ -33,4 +33,5 @@ shared=${OOMKIT_SHARED_DIR:-$root/../shared}
 fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-60}" 4096 "$root"/tests/fuzz-corpus/*.heapsnapshot
 # Seeds: real Node output, read from ../shared by path.
 fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-30}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt
-fuzz node_report_fuzz "${OOMKIT_FUZZ_REPORT_SECONDS:-20}" 65536 "$shared"/samples/node*/report*.json
+fuzz node_report_fuzz "${OOMKIT_FUZZ_REPORT_SECONDS:-20}" 65536 "$shared"/samples/node*/report*.json \
+  "$shared"/samples/node20/heap-prof.heapprofile

@@ -19,6 +19,10 @@ std::string FrameName(const CallFrame& f) {
   return fmt::format("{} ({}:{}:{})", fn, f.url, f.line + 1, f.column + 1);
 }
 
+namespace {
+Result<HeapProfile> Interpret(const nlohmann::json& j);
+}  // namespace
+
 Result<HeapProfile> ReadHeapProfile(std::string_view text) {
   if (text.empty()) return Status::Error("empty file, not a heap profile");
   nlohmann::json j;
@@ -26,14 +30,26 @@ Result<HeapProfile> ReadHeapProfile(std::string_view text) {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     return Status::Error(fmt::format("byte {}: not valid JSON (cut short, or not a heap profile)", e.byte));
+  } catch (const nlohmann::json::exception& e) {  // a number out of range, ...
+    return Status::Error(fmt::format("not valid JSON: {}", e.what()));
   }
+  try {
+    return Interpret(j);
+  } catch (const nlohmann::json::exception& e) {  // a field of an unexpected type
+    return Status::Error(fmt::format("not a sampling heap profile as oomkit knows them: {}", e.what()));
+  }
+}
+
+namespace {
+
+Result<HeapProfile> Interpret(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("head") || !j["head"].is_object())
     return Status::Error("not a sampling heap profile (no \"head\" node)");
   HeapProfile p;
   std::map<std::tuple<std::string, std::string, int64_t, int64_t>, uint32_t> frame_ids;
   std::map<uint32_t, uint32_t> index_of_id;
   // Iterative walk: parents are stored before their children.
-  std::vector<std::pair<const nlohmann::json*, uint32_t>> stack{{&j["head"], UINT32_MAX}};
+  std::vector<std::pair<const nlohmann::json*, uint32_t>> stack{{&j.at("head"), UINT32_MAX}};
   while (!stack.empty()) {
     auto [n, parent] = stack.back();
     stack.pop_back();
@@ -103,6 +119,8 @@ Result<HeapProfile> ReadHeapProfile(std::string_view text) {
   p.sites = std::move(sites);
   return p;
 }
+
+}  // namespace
 
 Result<HeapProfile> ReadHeapProfileFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -44,6 +44,9 @@ TEST(HeapProfile, BadInput) {
   ASSERT_FALSE(cut.ok());
   EXPECT_TRUE(cut.error().starts_with("byte ")) << cut.error();
   EXPECT_FALSE(ReadHeapProfile(R"({"nodes":[]})").ok());
+  EXPECT_FALSE(ReadHeapProfile(R"({"head":{"selfSize":1e999}})").ok());
+  EXPECT_FALSE(ReadHeapProfile(R"({"head":{"callFrame":{"functionName":5}}})").ok());
+  EXPECT_FALSE(ReadHeapProfile(R"({"head":{"id":1},"samples":[{"nodeId":"x"}]})").ok());
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ std::string Str(const Json& j, const char* key) {
 
 std::string Mb(uint64_t bytes) { return fmt::format("{:.0f} MB", static_cast<double>(bytes) / 1048576.0); }
 
+Result<NodeReport> Interpret(const Json& j);
+
 }  // namespace
 
 Result<NodeReport> ReadNodeReport(std::string_view text) {
@@ -47,12 +49,24 @@ Result<NodeReport> ReadNodeReport(std::string_view text) {
     j = Json::parse(text);
   } catch (const Json::parse_error& e) {
     return Status::Error(fmt::format("byte {}: not valid JSON (cut short, or not a report)", e.byte));
+  } catch (const Json::exception& e) {  // a number out of range, ...
+    return Status::Error(fmt::format("not valid JSON: {}", e.what()));
   }
+  try {
+    return Interpret(j);
+  } catch (const Json::exception& e) {  // a field of an unexpected type
+    return Status::Error(fmt::format("not a Node.js diagnostic report as oomkit knows them: {}", e.what()));
+  }
+}
+
+namespace {
+
+Result<NodeReport> Interpret(const Json& j) {
   if (!j.is_object() || !j.contains("header") || !j["header"].is_object() || !j.contains("javascriptHeap") ||
       !j["javascriptHeap"].is_object())
     return Status::Error("not a Node.js diagnostic report (no \"header\" and \"javascriptHeap\" objects)");
   NodeReport r;
-  const Json& h = j["header"];
+  const Json& h = j.at("header");
   r.version = static_cast<int>(U64(h, "reportVersion"));
   if (r.version > 5)
     r.warnings.push_back(fmt::format("report version {} is newer than this oomkit knows (5): read as version 5", r.version));
@@ -73,7 +87,7 @@ Result<NodeReport> ReadNodeReport(std::string_view text) {
            : r.trigger == "Exception"                          ? "exception"
                                                                : "api";
 
-  const Json& heap = j["javascriptHeap"];
+  const Json& heap = j.at("javascriptHeap");
   r.heap_limit = U64(heap, "memoryLimit");
   r.heap_used = U64(heap, "usedMemory");
   r.heap_total = U64(heap, "totalMemory");
@@ -157,6 +171,8 @@ Result<NodeReport> ReadNodeReport(std::string_view text) {
   if (r.findings.empty()) find("nothing in the memory figures stands out");
   return r;
 }
+
+}  // namespace
 
 Result<NodeReport> ReadNodeReportFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

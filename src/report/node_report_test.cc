@@ -66,6 +66,8 @@ TEST(NodeReport, BadInput) {
   ASSERT_FALSE(cut.ok());
   EXPECT_TRUE(cut.error().starts_with("byte ")) << cut.error();
   EXPECT_FALSE(ReadNodeReport(R"({"traceEvents":[]})").ok());
+  // Found by the fuzzer: a number out of range.
+  EXPECT_FALSE(ReadNodeReport(R"({"header":{"reportVersion":42E680},"javascriptHeap":{}})").ok());
   auto future = ReadNodeReport(R"({"header":{"reportVersion":9,"trigger":"API"},"javascriptHeap":{"memoryLimit":1,"usedMemory":1},"newSection":{}})");
   ASSERT_TRUE(future.ok());
   EXPECT_EQ(future.value().warnings.size(), 1u);
