@@ -1,13 +1,12 @@
 #include "crash/crash_output.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "common/input_file.h"
 
 #include "gc/trace_line.h"
 
@@ -220,13 +219,10 @@ CrashReport ReadCrashOutput(std::string_view text, int exit_status) {
 }
 
 Result<CrashReport> ReadCrashFile(const std::string& path, int exit_status) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(fmt::format("cannot open: {}", std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  if (text.size() > (256u << 20)) return Status::Error("over 256 MB: not the stderr of one crash");
-  if (text.find('\0') != std::string::npos) return Status::Error("binary data, not text");
+  auto in = InputFile::Open(path);  // mapped, or inflated when gzip-compressed
+  if (!in.ok()) return in.status();
+  std::string_view text = in.value().bytes();
+  if (text.find('\0') != std::string_view::npos) return Status::Error("binary data, not text");
   return ReadCrashOutput(text, exit_status);
 }
 

@@ -1,14 +1,13 @@
 #include "profile/heap_profile.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
+
+#include "common/input_file.h"
 #include <nlohmann/json.hpp>
 
 namespace oomkit::profile {
@@ -123,11 +122,9 @@ Result<HeapProfile> Interpret(const nlohmann::json& j) {
 }  // namespace
 
 Result<HeapProfile> ReadHeapProfileFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(fmt::format("cannot open: {}", std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ReadHeapProfile(ss.str());
+  auto in = InputFile::Open(path);  // mapped, or inflated when gzip-compressed
+  if (!in.ok()) return in.status();
+  return ReadHeapProfile(in.value().bytes());
 }
 
 }  // namespace oomkit::profile

@@ -1,13 +1,12 @@
 #include "report/node_report.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
+
+#include "common/input_file.h"
 #include <nlohmann/json.hpp>
 
 namespace oomkit::report {
@@ -175,11 +174,9 @@ Result<NodeReport> Interpret(const Json& j) {
 }  // namespace
 
 Result<NodeReport> ReadNodeReportFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(fmt::format("cannot open: {}", std::strerror(errno)));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ReadNodeReport(ss.str());
+  auto in = InputFile::Open(path);  // mapped, or inflated when gzip-compressed
+  if (!in.ok()) return in.status();
+  return ReadNodeReport(in.value().bytes());
 }
 
 }  // namespace oomkit::report
