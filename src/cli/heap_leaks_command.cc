@@ -74,8 +74,7 @@ int RunHeapLeaks(const HeapOptions& o) {
         return;
       }
       samples[k] = heap::SampleIds(s);
-      heap::WeakMapNames weakmaps(s, 1);
-      heap::PathFinder finder(s, a, weakmaps, nullptr);
+      heap::PathFinder finder(s, a, *a.weakmaps, nullptr);
       auto tops = heap::FindNewObjectTops(s, a, finder, baseline_max.get());
       middles[k - 1].tally = heap::TallyClusters(a, tops);
       middles[k - 1].ids = heap::IdsAbove(s, baseline_max.get());
@@ -91,12 +90,10 @@ int RunHeapLeaks(const HeapOptions& o) {
   bool last_ok = LoadAndAnalyze(o, files.back(), timer, &s, &a);
   const uint32_t bmax = baseline_max.get();
   std::vector<heap::NewObject> tops;
-  std::unique_ptr<heap::WeakMapNames> weakmaps;
   std::unique_ptr<heap::PathFinder> finder;
   if (last_ok && others_ok) {
     samples.back() = heap::SampleIds(s);
-    weakmaps = std::make_unique<heap::WeakMapNames>(s, 1);
-    finder = std::make_unique<heap::PathFinder>(s, a, *weakmaps, nullptr);
+    finder = std::make_unique<heap::PathFinder>(s, a, *a.weakmaps, nullptr);
     tops = heap::FindNewObjectTops(s, a, *finder, bmax);
   }
   if (other_thread.joinable()) other_thread.join();

@@ -60,8 +60,7 @@ int RunHeapRetainers(const HeapOptions& o) {
     targets = std::move(members);
   }
   heap::RetainerIndex retainers(s, o.threads > 0 ? o.threads : DefaultThreads());
-  heap::WeakMapNames weakmaps(s, o.threads > 0 ? o.threads : DefaultThreads());
-  heap::PathFinder finder(s, a, weakmaps, &retainers);
+  heap::PathFinder finder(s, a, *a.weakmaps, &retainers);
   const size_t max_paths = o.max_paths ? o.max_paths : (o.target.empty() ? 1 : 5);
   timer.Lap("paths");
 

@@ -6,7 +6,6 @@
 #include "cli/heap_command.h"
 #include "cli/heap_load.h"
 #include "cli/path_format.h"
-#include "common/parallel.h"
 #include "heap/diff.h"
 #include "heap/retaining_paths.h"
 #include "heap/suspects.h"
@@ -15,7 +14,6 @@ namespace oomkit::cli {
 
 int RunHeapSuspects(const HeapOptions& o) {
   PhaseTimer timer(o.stats);
-  const int threads = o.threads > 0 ? o.threads : DefaultThreads();
   std::unordered_map<uint32_t, uint64_t> baseline_sizes;
   heap::IdSample baseline_ids;
   if (!o.baseline.empty()) {
@@ -37,8 +35,7 @@ int RunHeapSuspects(const HeapOptions& o) {
     }
   }
   auto suspects = heap::FindSuspects(s, a, o.baseline.empty() ? nullptr : &baseline_sizes);
-  heap::WeakMapNames weakmaps(s, threads);
-  heap::PathFinder finder(s, a, weakmaps, nullptr);
+  heap::PathFinder finder(s, a, *a.weakmaps, nullptr);
   timer.Lap("suspects");
   const size_t top = o.top ? std::min(o.top, suspects.size()) : (o.json ? suspects.size() : std::min<size_t>(10, suspects.size()));
   size_t with_fix = 0;

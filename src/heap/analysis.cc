@@ -139,7 +139,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   PropagateDetachedness(&s);
   lap("detached");
   start("retaining edges");
-  WeakMapNames weakmaps(s, threads);
+  a.weakmaps.emplace(s, threads);
+  const WeakMapNames& weakmaps = *a.weakmaps;
   NodeArrays arrays(s.node_count);
   // Which edges retain, and whose shallow sizes move where, read the same
   // graph and write different arrays: one core each. Both come before the

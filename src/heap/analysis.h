@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,7 @@ struct Analysis {
   PodArray<uint32_t> class_of;  // index into classes
   std::vector<ClassKey> classes;
   std::vector<InterfaceDefinition> interfaces;  // the ones the class names used
+  std::optional<WeakMapNames> weakmaps;         // parsed once, for later passes (retaining paths)
   DominatorTree tree;
   Statistics statistics;
   uint64_t total_size = 0;
