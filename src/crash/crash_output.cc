@@ -168,8 +168,8 @@ CrashReport ReadCrashOutput(std::string_view text, int exit_status) {
     if (one_big || r.location == "CALL_AND_RETRY_LAST")
       step("look for one huge allocation (a big array, Map or string built at once, JSON.parse of a large body): "
            "stream or paginate it");
-    step("find what grows: run it under `oomkit run` (trace-gc, snapshots before the limit) or with "
-         "--heapsnapshot-near-heap-limit=2, then `oomkit heap leaks` / `oomkit heap suspects` on the snapshots");
+    step("find what grows: run it again with --heapsnapshot-near-heap-limit=2 (or write snapshots with "
+         "v8.writeHeapSnapshot() under load), then `oomkit heap leaks` / `oomkit heap suspects` on the snapshots");
     step("if the live set is legitimately this large, raise --max-old-space-size to about 75 % of the machine's or "
          "container's memory (check the limit with `oomkit report` on a --report-on-fatalerror report)");
     if (r.kind == "v8-heap-oom-pid1") step("run node under an init (docker run --init, or tini) so signals behave");

@@ -239,7 +239,8 @@ IsolateReport IsolateState::Finish(const GcLogOptions& o, bool oom_seen) {
       v.evidence.push_back(fmt::format("still rising in the second half ({:+.1f} MB/min)", r.late_floor_slope_mb_per_min));
     if (r.minutes_to_limit >= 0)
       v.evidence.push_back(fmt::format("at this slope the {} limit is reached in {:.1f} min", Mb(o.heap_limit_mb), r.minutes_to_limit));
-    v.fix = "find what retains the growth: take heap snapshots under load (oomkit run) and let `oomkit heap leaks` / "
+    v.fix = "find what retains the growth: take heap snapshots under load (--heapsnapshot-near-heap-limit=2, or "
+            "v8.writeHeapSnapshot() at intervals) and let `oomkit heap leaks` / "
             "`oomkit heap suspects` name the retainer; raising the heap limit only delays the crash";
   } else if (near_limit || (dying && flat_tail)) {
     v.kind = "bounded-high-usage";
@@ -260,7 +261,7 @@ IsolateReport IsolateState::Finish(const GcLogOptions& o, bool oom_seen) {
       v.evidence.push_back(fmt::format("external memory reported {} -> {}", Mb(r.first_external_mb), Mb(r.last_external_mb)));
     v.evidence.push_back(floor_line() + ": the JS heap itself is not growing");
     v.fix = "memory outside the JS heap (Buffers, ArrayBuffers) is what grows, and the GC log cannot see it: read a "
-            "diagnostic report (`oomkit report`) or watch RSS and external memory (`oomkit run`)";
+            "diagnostic report (`oomkit report`) or watch process.memoryUsage()'s rss, external and arrayBuffers";
   } else if (churn) {
     v.kind = "gc-churn";
     v.evidence.push_back(fmt::format("GC takes {:.1f} % of the time; the worst {:.0f} ms window left the program {:.0f} %",
