@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/gc_svg.h"
 #include "gc/gc_log.h"
 

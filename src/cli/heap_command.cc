@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/heap_load.h"
 #include "cli/progress_bar.h"
 #include "common/input_file.h"

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/heap_command.h"
 #include "cli/heap_load.h"
 #include "heap/diff.h"
@@ -14,10 +14,6 @@ namespace oomkit::cli {
 
 namespace {
 
-std::string SignedSize(int64_t bytes) {
-  if (bytes == 0) return "0 B";
-  return fmt::format("{}{}", bytes > 0 ? "+" : "-", HumanSize(static_cast<uint64_t>(bytes > 0 ? bytes : -bytes)));
-}
 
 std::string SignedCount(int64_t n) {
   if (n == 0) return "0";

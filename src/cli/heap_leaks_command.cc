@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/heap_command.h"
 #include "cli/heap_load.h"
 #include "cli/path_format.h"
@@ -26,9 +26,6 @@ struct Middle {
   std::vector<uint32_t> ids;  // above the baseline's largest id
 };
 
-std::string SignedSize(int64_t bytes) {
-  return fmt::format("{}{}", bytes < 0 ? "-" : "+", HumanSize(static_cast<uint64_t>(bytes < 0 ? -bytes : bytes)));
-}
 
 }  // namespace
 

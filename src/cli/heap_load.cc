@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "common/input_file.h"
 #include "common/peak_memory.h"
 #include "heap/snapshot_reader.h"

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/heap_command.h"
 #include "cli/heap_load.h"
 #include "cli/path_format.h"

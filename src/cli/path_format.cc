@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "cli/heap_load.h"
 
 namespace oomkit::cli {

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/format.h"
+#include "common/format.h"
 #include "profile/heap_profile.h"
 #include "profile/pprof_writer.h"
 

@@ -6,29 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "common/format.h"
+
 namespace oomkit::heap {
 namespace {
 
 constexpr uint64_t kMinEntries = 1000;
 constexpr uint32_t kTimersKey = 0;  // CollectionSizes: the number of Timeouts (ids are odd, never 0)
-
-std::string Count(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string Size(uint64_t bytes) {
-  if (bytes < 1000) return fmt::format("{} B", bytes);
-  const char* units[] = {"kB", "MB", "GB", "TB"};
-  double v = static_cast<double>(bytes);
-  int u = -1;
-  while (v >= 999.95 && u < 3) v /= 1000, ++u;
-  return fmt::format("{:.1f} {}", v, units[u]);
-}
 
 class Reader {
  public:
@@ -185,11 +169,11 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     x.kind = "listeners";
     const auto& [cls, event] = key;
     x.what = l.emitters == 1
-                 ? fmt::format("{} listeners for '{}' on {} @{}", Count(l.listeners), event, cls, s.node_id[l.largest_emitter])
-                 : fmt::format("{} {} emitters with {} listeners for '{}' (up to {} on one)", Count(l.emitters), cls,
-                               Count(l.listeners), event, Count(l.largest_count));
+                 ? fmt::format("{} listeners for '{}' on {} @{}", Thousands(l.listeners), event, cls, s.node_id[l.largest_emitter])
+                 : fmt::format("{} {} emitters with {} listeners for '{}' (up to {} on one)", Thousands(l.emitters), cls,
+                               Thousands(l.listeners), event, Thousands(l.largest_count));
     x.why = fmt::format("Node warns past 10 listeners per event (MaxListenersExceededWarning); these retain {}",
-                        Size(l.retained));
+                        HumanSize(l.retained));
     x.fix = "add the listener once, outside the per-request path (emitter.once), or remove it when done "
             "(emitter.off(event, fn))";
     x.node = l.largest;
@@ -220,22 +204,22 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     double strings = r.Share(c.entries_holder, [&](uint32_t t) { return r.IsString(t); });
     if (of_promises) {
       x.kind = "promises";
-      x.what = fmt::format("{} @{} holding {} promises", c.kind, s.node_id[n], Count(c.entries));
+      x.what = fmt::format("{} @{} holding {} promises", c.kind, s.node_id[n], Thousands(c.entries));
       x.why = fmt::format("promises are added and never removed; they and their reactions retain {} ({:.1f} % of the heap)",
-                          Size(retained), share(retained));
+                          HumanSize(retained), share(retained));
       x.fix = "delete each promise once settled: p.finally(() => set.delete(p)); give pending ones a timeout";
     } else if (std::string_view(c.kind) == "Array" && strings >= 0.8) {
       x.kind = "log-array";
-      x.what = fmt::format("Array @{} of {} strings", s.node_id[n], Count(c.entries));
+      x.what = fmt::format("Array @{} of {} strings", s.node_id[n], Thousands(c.entries));
       x.why = fmt::format("an ever-growing list of strings (a log or history kept in memory) retains {} ({:.1f} % of the heap)",
-                          Size(retained), share(retained));
+                          HumanSize(retained), share(retained));
       x.fix = "don't keep logs in memory: write them to a stream, or keep a fixed-size ring buffer";
     } else {
       x.kind = "collection";
       x.what = fmt::format("{} @{} with {} entries", c.kind == std::string_view("Object") ? "Object used as a dictionary" : c.kind,
-                           s.node_id[n], Count(c.entries));
+                           s.node_id[n], Thousands(c.entries));
       x.why = fmt::format("a collection this large retains {} ({:.1f} % of the heap); nothing bounds its size",
-                          Size(retained), share(retained));
+                          HumanSize(retained), share(retained));
       x.fix = "bound it: an LRU with a maximum size (e.g. lru-cache's max), or delete entries when their request ends";
     }
     if (growth(&x, s.node_id[n], c.entries)) out.push_back(std::move(x));
@@ -267,7 +251,7 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
       std::string top;
       for (const auto& [fn, count] : callbacks)
         if (top.empty() || count > callbacks[top]) top = fn;
-      x.what = fmt::format("{} live timers ({} intervals), mostly calling {}", Count(timers), Count(intervals), top);
+      x.what = fmt::format("{} live timers ({} intervals), mostly calling {}", Thousands(timers), Thousands(intervals), top);
       x.why = "timers that are never cleared keep their callbacks and everything those close over";
       x.fix = "clearInterval/clearTimeout when the owner goes away (unref() does not free them)";
       x.node = biggest;
@@ -311,8 +295,8 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
       if (g.closures < 10 || g.retained < 1000000 || share(g.retained) < 1) continue;
       Suspect x;
       x.kind = "closure-context";
-      x.what = fmt::format("{} closures {}() each keeping {} ({} alive through their contexts)", Count(g.closures),
-                           key.first, key.second, Size(g.retained));
+      x.what = fmt::format("{} closures {}() each keeping {} ({} alive through their contexts)", Thousands(g.closures),
+                           key.first, key.second, HumanSize(g.retained));
       x.why = fmt::format("each closure's context owns a {} value ({:.1f} % of the heap together)",
                           class_of(g.example), share(g.retained));
       x.fix = "don't capture the big value: copy what the function needs into a local, or set the variable to null "
@@ -345,9 +329,9 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
       if (wasted < 1000000 || share(wasted) < 2) continue;
       Suspect x;
       x.kind = "duplicate-strings";
-      x.what = fmt::format("{} copies of one {}-byte string", Count(c.count), c.bytes / c.count);
-      x.why = fmt::format("the same value stored {} times wastes {} ({:.1f} % of the heap)", Count(c.count),
-                          Size(wasted), share(wasted));
+      x.what = fmt::format("{} copies of one {}-byte string", Thousands(c.count), c.bytes / c.count);
+      x.why = fmt::format("the same value stored {} times wastes {} ({:.1f} % of the heap)", Thousands(c.count),
+                          HumanSize(wasted), share(wasted));
       x.fix = "keep one copy: look values up in a Map of canonical strings, or keep them out of the heap";
       x.node = c.example;
       x.class_name = "(string)";
@@ -370,7 +354,7 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     Suspect x;
     x.kind = "big-string";
     const bool concatenated = s.node_type[n] == L.cons_string;
-    x.what = fmt::format("one {}string of {}", concatenated ? "concatenated " : "", Size(retained));
+    x.what = fmt::format("one {}string of {}", concatenated ? "concatenated " : "", HumanSize(retained));
     x.why = concatenated ? fmt::format("a string grown by += keeps every piece it was built from ({:.1f} % of the heap)", share(retained))
                          : fmt::format("a single string this large ({:.1f} % of the heap) is usually a buffer or log kept whole", share(retained));
     x.fix = "don't grow one string: push the parts to a bounded array and join when needed, or write them to a stream";
@@ -394,9 +378,9 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
     if (bytes >= 8000000 && share(bytes) >= 25) {
       Suspect x;
       x.kind = "external-memory";
-      x.what = fmt::format("{} in {} ArrayBuffer/Buffer backing stores", Size(bytes), Count(stores));
+      x.what = fmt::format("{} in {} ArrayBuffer/Buffer backing stores", HumanSize(bytes), Thousands(stores));
       x.why = fmt::format("buffers hold {:.1f} % of the heap outside V8's JS objects; the largest is {}",
-                          share(bytes), Size(a.self_size[biggest]));
+                          share(bytes), HumanSize(a.self_size[biggest]));
       x.fix = "stream instead of buffering whole payloads; copy small slices (Buffer.from(slice)) so large backing "
               "stores can be freed";
       x.node = biggest;
@@ -432,7 +416,7 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
       Suspect x;
       x.kind = "buffer-slices";
       x.what = fmt::format("{} backing stores of >= 64 kB ({} in all), each kept by a single Buffer or typed-array view",
-                           Count(count), Size(pinned));
+                           Thousands(count), HumanSize(pinned));
       x.why = "a small slice (subarray/slice) keeps its whole parent buffer alive, and a snapshot cannot tell a "
               "slice from the whole buffer: check whether these views are slices";
       x.fix = "copy the part you keep (Buffer.from(buf.subarray(a, b))) so the large buffer can be freed";
@@ -477,9 +461,9 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
       x.kind = "big-retainer";
       uint64_t children = a.tree.first_child[acc + 1] - a.tree.first_child[acc];
       x.what = fmt::format("{} @{} retains {:.1f} % of the heap", class_of(n), s.node_id[n], share(a.tree.retained_size[n]));
-      x.why = acc == n ? fmt::format("its size spreads over {} objects it holds directly", Count(children))
+      x.why = acc == n ? fmt::format("its size spreads over {} objects it holds directly", Thousands(children))
                        : fmt::format("it accumulates in {} @{}, over {} objects it holds", class_of(acc), s.node_id[acc],
-                                     Count(children));
+                                     Thousands(children));
       x.node = n;
       x.accumulation = acc;
       x.class_name = class_of(n);
@@ -523,7 +507,7 @@ std::vector<Suspect> FindSuspects(const Snapshot& s, const Analysis& a,
         continue;
       Suspect x;
       x.kind = "class-share";
-      x.what = fmt::format("{} objects of class {} retain {:.1f} % of the heap", Count(count[c]), name, share(retained[c]));
+      x.what = fmt::format("{} objects of class {} retain {:.1f} % of the heap", Thousands(count[c]), name, share(retained[c]));
       x.why = "one class holding this much is where to look first";
       x.node = largest[c];
       x.class_name = name;

@@ -1,10 +1,10 @@
-#include "cli/format.h"
+#include "common/format.h"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-namespace oomkit::cli {
+namespace oomkit {
 namespace {
 
 size_t DisplayWidth(std::string_view s) {
@@ -23,6 +23,11 @@ std::string HumanSize(uint64_t bytes) {
   int u = -1;
   while (v >= 999.95 && u < 4) v /= 1000, ++u;
   return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string SignedSize(int64_t bytes) {
+  if (bytes == 0) return "0 B";
+  return fmt::format("{}{}", bytes > 0 ? "+" : "-", HumanSize(static_cast<uint64_t>(bytes > 0 ? bytes : -bytes)));
 }
 
 std::string Thousands(uint64_t n) {
@@ -82,4 +87,4 @@ std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-}  // namespace oomkit::cli
+}  // namespace oomkit
