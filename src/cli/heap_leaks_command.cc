@@ -115,7 +115,7 @@ int RunHeapLeaks(const HeapOptions& o) {
     earlier.push_back(std::move(m.tally));
     alive.push_back(std::move(m.ids));
   }
-  auto clusters = heap::RankLeakClusters(s, a, tops, earlier, alive);
+  auto clusters = heap::RankLeakClusters(s, a, *finder, tops, earlier, alive);
   size_t significant = 0;
   for (const auto& c : clusters) significant += c.significant;
 

@@ -28,16 +28,14 @@ std::string HolderShape(const Snapshot& s, uint32_t n) {
 // with its own name; the shape keeps only that it is a keyed entry.
 constexpr uint32_t kDictionaryEdges = 64;
 
-std::string EdgeShapeFor(const Snapshot& s, const PathHop& hop);
-
-std::string HopShape(const Snapshot& s, const PathHop& hop) {
-  return fmt::format("{} {}", HolderShape(s, hop.holder), EdgeShapeFor(s, hop));
-}
-
-// The last hop of a path: its edge's shape (the holder is the path's target).
+// A hop's edge, blurred where it varies per entry (indexes, dictionary keys).
 std::string EdgeShapeFor(const Snapshot& s, const PathHop& hop) {
   bool many = s.first_edge[hop.holder + 1] - s.first_edge[hop.holder] > kDictionaryEdges;
   return many && s.edge_type(hop.edge) == s.layout.property ? "{key}" : EdgeShape(s, hop.edge);
+}
+
+std::string HopShape(const Snapshot& s, const PathHop& hop) {
+  return fmt::format("{} {}", HolderShape(s, hop.holder), EdgeShapeFor(s, hop));
 }
 
 std::string PathShape(const Snapshot& s, const RetainingPath& path) {
@@ -101,7 +99,6 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
   // Tops share their holders (the 40,000 entries of one Map have one table):
   // each holder's path and its shape are worked out once.
   struct HolderPath {
-    RetainingPath path;
     std::string shape;
     bool usable;
   };
@@ -114,15 +111,13 @@ std::vector<NewObject> FindNewObjectTops(const Snapshot& s, const Analysis& a, c
     auto [it, inserted] = holders.try_emplace(hop.holder);
     HolderPath& h = it->second;
     if (inserted) {
-      h.path = finder.Shortest(hop.holder);
-      h.usable = h.path.reaches_root && !h.path.v8_internal_root;
-      if (h.usable) h.shape = PathShape(s, h.path);
+      RetainingPath path = finder.Shortest(hop.holder);
+      h.usable = path.reaches_root && !path.v8_internal_root;
+      if (h.usable) h.shape = PathShape(s, path);
     }
     if (!h.usable) continue;
-    RetainingPath path = h.path;
-    path.hops.push_back(hop);
-    path.target = n;
-    out.push_back({n, fmt::format("{} > {} > {}", h.shape, EdgeShapeFor(s, hop), HolderShape(s, n)), std::move(path)});
+    // The path itself is rebuilt only for each cluster's representative.
+    out.push_back({n, fmt::format("{} > {} > {}", h.shape, EdgeShapeFor(s, hop), HolderShape(s, n))});
   }
   return out;
 }
@@ -137,7 +132,8 @@ std::unordered_map<std::string, ClusterTally> TallyClusters(const Analysis& a, c
   return tally;
 }
 
-std::vector<LeakCluster> RankLeakClusters(const Snapshot& last, const Analysis& a, const std::vector<NewObject>& tops,
+std::vector<LeakCluster> RankLeakClusters(const Snapshot& last, const Analysis& a, const PathFinder& finder,
+                                          const std::vector<NewObject>& tops,
                                           const std::vector<std::unordered_map<std::string, ClusterTally>>& earlier,
                                           const std::vector<std::vector<uint32_t>>& alive_ids) {
   std::unordered_map<std::string, size_t> index;
@@ -167,10 +163,11 @@ std::vector<LeakCluster> RankLeakClusters(const Snapshot& last, const Analysis& 
     ++c.classes[std::string(last.strings[a.classes[a.class_of[o.node]].name])];
     if (c.count == 1 || retained > biggest[it->second]) {
       biggest[it->second] = retained;
-      c.path = o.path;
+      c.representative = o.node;
     }
   }
   std::erase_if(clusters, [](const LeakCluster& c) { return c.count == 0; });
+  for (LeakCluster& c : clusters) c.path = finder.Shortest(c.representative);
   const uint64_t noise = std::max<uint64_t>(32000, a.total_size / 1000);
   for (LeakCluster& c : clusters) {
     for (size_t k = 0; k < earlier.size(); ++k) {

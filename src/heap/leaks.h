@@ -46,7 +46,6 @@ struct ClusterTally {
 struct NewObject {
   uint32_t node;
   std::string cluster;  // the path shape
-  RetainingPath path;
 };
 
 // The tops of the candidate objects allocated after `baseline_max`.
@@ -58,7 +57,8 @@ std::unordered_map<std::string, ClusterTally> TallyClusters(const Analysis& a, c
 
 struct LeakCluster {
   std::string shape;
-  RetainingPath path;  // of its largest leaked object, in the last snapshot
+  uint32_t representative = 0;  // its largest leaked object, in the last snapshot
+  RetainingPath path;           // to the representative
   uint64_t count = 0, retained_size = 0;  // leaked: alive in every snapshot after the baseline
   std::vector<ClusterTally> history;      // all objects of the cluster allocated after the baseline, per snapshot after it
   std::map<std::string, uint64_t> classes;  // class of the leaked tops -> count
@@ -69,7 +69,8 @@ struct LeakCluster {
 // The clusters of the last snapshot, ranked by retained size: `earlier` holds
 // the tallies of the snapshots between the baseline and the last, in order,
 // and `alive_ids` their ids above the baseline (sorted).
-std::vector<LeakCluster> RankLeakClusters(const Snapshot& last, const Analysis& a, const std::vector<NewObject>& tops,
+std::vector<LeakCluster> RankLeakClusters(const Snapshot& last, const Analysis& a, const PathFinder& finder,
+                                          const std::vector<NewObject>& tops,
                                           const std::vector<std::unordered_map<std::string, ClusterTally>>& earlier,
                                           const std::vector<std::vector<uint32_t>>& alive_ids);
 
