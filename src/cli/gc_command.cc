@@ -64,6 +64,7 @@ Json IsolateJson(const gc::IsolateReport& r) {
               {"promotion_spikes", r.promotion_spikes},
               {"biggest_promotion_mb", r.biggest_promotion_mb},
               {"external_memory_mb", r.last_external_mb >= 0 ? Json{{"first", r.first_external_mb}, {"last", r.last_external_mb}} : Json()},
+              {"backing_store_mb", r.last_backing_mb >= 0 ? Json{{"first", r.first_backing_mb}, {"last", r.last_backing_mb}} : Json()},
               {"minutes_to_limit", r.minutes_to_limit >= 0 ? Json(r.minutes_to_limit) : Json()},
               {"verdict", VerdictJson(r.verdict)},
               {"major_gcs", std::move(majors)}};
@@ -135,7 +136,8 @@ int RunGc(const GcOptions& o) {
       fmt::print("  promotion     {} scavenges left >= 4 MB behind (biggest {:.1f} MB)\n", r.promotion_spikes,
                  r.biggest_promotion_mb);
     if (r.last_external_mb >= 0)
-      fmt::print("  external      {:.1f} -> {:.1f} MB reported to V8\n", r.first_external_mb, r.last_external_mb);
+      fmt::print("  external      {:.1f} -> {:.1f} MB reported to V8{}\n", r.first_external_mb, r.last_external_mb,
+                 r.last_backing_mb >= 0 ? fmt::format("; ArrayBuffer backing stores {:.1f} -> {:.1f} MB", r.first_backing_mb, r.last_backing_mb) : std::string());
     if (r.minutes_to_limit >= 0) fmt::print("  limit         {:.1f} min to the {:.0f} MB limit at this slope\n", r.minutes_to_limit, o.heap_limit_mb);
     fmt::print("  verdict       {}\n", r.verdict.kind);
   }

@@ -38,14 +38,6 @@ uint32_t RetainerIndex::Source(uint32_t edge) const {
   return static_cast<uint32_t>(it - begin - 1);
 }
 
-bool IsV8InternalRoot(std::string_view name) {
-  static constexpr std::string_view kApplication[] = {"(Stack roots)",     "(Global handles)", "(Traced handles)",
-                                                      "(Eternal handles)", "(Strong roots)",   "(Wrapper tracing)"};
-  for (std::string_view a : kApplication)
-    if (name == a) return false;
-  return true;
-}
-
 std::string EdgeLabel(const Snapshot& s, uint32_t edge) {
   if (s.edge_has_string_name(edge)) return std::string(s.strings[s.edge_name(edge)]);
   return fmt::format("[{}]", s.edge_name(edge));

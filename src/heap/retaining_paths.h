@@ -64,20 +64,11 @@ struct RetainingPath {
   // For system-rooted paths: the child of "(GC roots)" it goes through, e.g.
   // "(Stack roots)", "(Global handles)", "(Internalized strings)".
   std::string_view system_root;
-  // A system root that holds V8's own caches and tables, not application
-  // state (see IsV8InternalRoot).
+  // Reached only through the last layer (V8's own tables and caches, or
+  // "(Handle scope)"), not through a root an application holds state by.
   bool v8_internal_root = false;
   size_t length() const { return hops.size(); }
 };
-
-// Roots that hold V8's own tables and caches (the string table, compilation
-// cache, builtins, read-only space...) or hold objects only while native code
-// runs ("(Handle scope)"). Node applications' state is held from the stack
-// and through handles ("(Stack roots)", "(Global handles)", "(Traced
-// handles)", "(Eternal handles)", "(Strong roots)", "(Wrapper tracing)"), so
-// those are not internal: a module-level Map reached only from a running
-// function or a native server handle is still the app's.
-bool IsV8InternalRoot(std::string_view name);
 
 constexpr uint32_t kApplicationRootLayer = 100000000;  // layers 2-4 start here, one each 100,000,000
 constexpr uint32_t kInternalRootLayer = 400000000;
