@@ -5,6 +5,7 @@
 #include "cli/crash_command.h"
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
+#include "cli/load_command.h"
 #include "cli/profile_command.h"
 #include "cli/report_command.h"
 
@@ -160,6 +161,55 @@ int main(int argc, char** argv) {
   profile->add_option("--depth", po.depth, "levels of the call tree (default 12)")->check(CLI::Range(1, 200));
   profile->add_option("--pprof", po.pprof, "also write the profile in pprof format (gzip) to this new file");
 
+  oomkit::cli::LoadOptions lo;
+  CLI::App* load = app.add_subcommand(
+      "load", "an HTTP/1.1 load generator for reproducing leaks: closed loop (like wrk) or an open loop that keeps "
+              "the promised rate while the server slows down (--rate, --steps, --ramp), latency from the due time, "
+              "every request accounted for, a one-second timeline to join with memory samples");
+  load->add_option("URL", lo.urls,
+                   "http://HOST[:PORT]/PATH[?QUERY][#WEIGHT]; several URLs of one host share the connections, "
+                   "#3 sends a URL three times as often as one of weight 1")
+      ->required();
+  load->add_option("-c,--connections", lo.connections,
+                   "connections (default 50); the open loop has at most this many requests in flight")
+      ->check(CLI::Range(1, 100000));
+  load->add_option("-t,--threads", lo.threads, "sender threads, each with its own share of the connections (default 1)")
+      ->check(CLI::Range(1, 64));
+  load->add_option("-d,--duration", lo.duration,
+                   "how long to send after the warm-up (10s, 2m); strict: the run stops then even if the server hangs");
+  load->add_option("-n,--requests", lo.requests, "send this many requests after the warm-up, then wait for their answers")
+      ->check(CLI::PositiveNumber);
+  load->add_option("--rate", lo.rate, "open loop at this many requests per second, spaced evenly");
+  load->add_option("--steps", lo.steps,
+                   "open loop in steps, RATE:DURATION,...: \"0:5s,2000:30s,500:30s\" (a step from zero to peak is the "
+                   "case gradual ramps miss)");
+  load->add_option("--ramp", lo.ramp, "open loop ramping linearly, FROM:TO:DURATION, then holding TO until -d");
+  load->add_option("-m,--method", lo.method, "the HTTP method (default GET)");
+  load->add_option("-H,--header", lo.headers, "a request header 'Name: value' (repeat for more)");
+  load->add_option("-b,--body", lo.body, "the request body (sets Content-Length)");
+  load->add_option("--body-file", lo.body_file, "read the request body from this file")->check(CLI::ExistingFile);
+  load->add_flag("--unique-ids", lo.unique_ids,
+                 "put a distinct number in every request, as id=N in the query and as X-Request-Id: N (caches keyed "
+                 "by id are the classic leak); ids start at the Unix time x 10^6, so later runs do not repeat them");
+  load->add_option("--id-start", lo.id_start, "with --unique-ids: the first id (to repeat a run's ids exactly)");
+  load->add_option("--reconnect-every", lo.reconnect_every,
+                   "close each connection after this many responses and open a new one (per-connection state leaks)");
+  load->add_option("--timeout", lo.timeout,
+                   "a request without its whole response after this long fails as a timeout and its socket is "
+                   "closed; also the connect timeout (default 10s)");
+  load->add_option("--warmup", lo.warmup, "send for this long first (the open loop at its first non-zero rate); not counted");
+  load->add_flag("--json", lo.json, "print one JSON object instead of text (latencies in microseconds)");
+  load->add_option("--timeline", lo.timeline,
+                   "write one JSON line per second to this new file: sent, completed, errors, late, in flight, rates, "
+                   "latency percentiles, with the Unix time in ms (ts) to join memory samples to");
+  load->add_option("--max-error-rate", lo.max_error_rate,
+                   "exit 1 when failed requests and non-2xx responses are more than this share of those sent (1%)");
+  load->add_option("--max-p99", lo.max_p99, "exit 1 when the p99 latency (from the due time) is over this (200ms)");
+  load->add_flag("!--no-progress", lo.progress, "no progress line on stderr (there is none when stderr is not a terminal)");
+  load->add_flag("!--no-batch-writes", lo.batch_writes,
+                 "write each request as soon as its connection is free, as wrk does, instead of after the reads of "
+                 "the loop turn; for comparisons");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -172,6 +222,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (*load) return oomkit::cli::RunLoad(lo);
   if (*gc) return oomkit::cli::RunGc(go);
   if (*crash) return oomkit::cli::RunCrash(co);
   if (*report) return oomkit::cli::RunReport(ro);
