@@ -30,19 +30,22 @@ trap cleanup EXIT
 
 ticks() { [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12+$13}' || echo 0; }
 start_nginx() {
-  mkdir -p "$out/nginx/www" "$out/nginx/tmp"
-  printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$out/nginx/www/index.json"
-  setsid taskset -c 0 nginx -p "$out/nginx/" -c "$shared/bench/load/nginx.conf" -e stderr -g 'daemon off;' >"$out/nginx.log" 2>&1 &
-  for _ in $(seq 50); do [ -s "$out/nginx/nginx.pid" ] && break; sleep 0.1; done; sleep 0.3
-  nginx_pid=$(cat "$out/nginx/nginx.pid")
+  # nginx's worker runs as nobody: its files go where nobody can read them.
+  ngx=$(mktemp -d /tmp/oomkit-nginx.XXXXXX); chmod 755 "$ngx"; mkdir -p "$ngx/www" "$ngx/tmp"
+  printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$ngx/www/index.json"; chmod -R a+rX "$ngx"
+  setsid taskset -c 0 nginx -p "$ngx/" -c "$shared/bench/load/nginx.conf" -e stderr -g 'daemon off;' >"$out/nginx.log" 2>&1 &
+  for _ in $(seq 50); do [ -s "$ngx/nginx.pid" ] && break; sleep 0.1; done; sleep 0.3
+  nginx_pid=$(cat "$ngx/nginx.pid")
   server_pid=$(cat "/proc/$nginx_pid/task/$nginx_pid/children" | awk '{print $1}')  # the worker
   url=http://127.0.0.1:18432/index.json
+  curl -fsS -o /dev/null "$url" || { echo "nginx does not serve $url (see $out/nginx.log)" >&2; exit 1; }
 }
 start_node() {  # [env...]
   setsid env PORT=18431 "$@" taskset -c 0 node "$shared/bench/load/server.js" >"$out/node.log" 2>&1 &
   for _ in $(seq 100); do grep -q listening "$out/node.log" && break; sleep 0.1; done
   node_pid=$(awk '/listening/ {print $4}' "$out/node.log"); server_pid=$node_pid
   url=http://127.0.0.1:18431/
+  curl -fsS -o /dev/null "$url" || { echo "the Node server does not answer $url" >&2; exit 1; }
   taskset -c 1 wrk -t1 -c50 -d3s "$url" >/dev/null  # the server's JIT warms up, not counted
 }
 stop_servers() { cleanup; wait 2>/dev/null || true; node_pid= nginx_pid=; sleep 0.5; }
@@ -64,15 +67,27 @@ const fs = require('fs');
 const [tool, raw, timef, srvTicks, hz, phase, c] = process.argv.slice(2);
 const txt = fs.readFileSync(raw, 'utf8');
 const [wall, user, sys, rss] = fs.readFileSync(timef, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-let rps = NaN, done = NaN;
-if (tool === 'wrk') { rps = +txt.match(/Requests\/sec:\s+([\d.]+)/)[1]; done = +txt.match(/(\d+) requests in/)[1]; }
-if (tool === 'h2load') { rps = +txt.match(/finished in [\d.]+s, ([\d.]+) req\/s/)[1]; done = +txt.match(/(\d+) succeeded/)[1]; }
-if (tool === 'autocannon') { const j = JSON.parse(txt.split('\n').find((l) => l.startsWith('{'))); rps = j.requests.total / j.duration; done = j.requests.total; }
-if (tool === 'oomkit') { const j = JSON.parse(txt); rps = j.rate.completed_per_s; done = j.requests.completed; }
+let rps = NaN, done = NaN, bad = 0;
+if (tool === 'wrk') {
+  rps = +txt.match(/Requests\/sec:\s+([\d.]+)/)[1]; done = +txt.match(/(\d+) requests in/)[1];
+  const m = txt.match(/Non-2xx or 3xx responses: (\d+)/); bad = m ? +m[1] : 0;
+  const e = txt.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/); if (e) bad += +e[1] + +e[2] + +e[3] + +e[4];
+}
+if (tool === 'h2load') {
+  rps = +txt.match(/finished in [\d.]+s, ([\d.]+) req\/s/)[1]; done = +txt.match(/(\d+) done/)[1];
+  const r = txt.match(/(\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/); bad = +r[2] + +r[3] + +r[4];
+}
+if (tool === 'autocannon') {
+  const j = JSON.parse(txt.split('\n').find((l) => l.startsWith('{'))); rps = j.requests.total / j.duration; done = j.requests.total;
+  bad = j.errors + j.non2xx + j.timeouts;
+}
+if (tool === 'oomkit') { const j = JSON.parse(txt); rps = j.rate.completed_per_s; done = j.requests.completed; bad = j.errors.total; }
+if (bad > 0) { console.error(`${tool}: ${bad} errors or non-2xx responses in ${raw}: the run does not count`); process.exit(1); }
 console.log([phase, tool, c, rps.toFixed(0), done, (user + sys).toFixed(2), rss, (srvTicks / hz).toFixed(2)].join(' '));
 JS
   tail -1 "$out/runs.txt" >&2
 }
+trap 'cleanup; rm -rf "${ngx:-/nonexistent}"' EXIT
 
 for phase in $phases; do
   case $phase in

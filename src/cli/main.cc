@@ -5,9 +5,11 @@
 #include "cli/crash_command.h"
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
+#include "cli/limits_command.h"
 #include "cli/load_command.h"
 #include "cli/profile_command.h"
 #include "cli/report_command.h"
+#include "cli/run_command.h"
 
 namespace {
 
@@ -210,6 +212,45 @@ int main(int argc, char** argv) {
                  "write each request as soon as its connection is free, as wrk does, instead of after the reads of "
                  "the loop turn; for comparisons");
 
+  oomkit::cli::LimitsOptions lim;
+  CLI::App* limits = app.add_subcommand(
+      "limits", "what this machine or container allows: RAM, the cgroup v1/v2 memory limit, the heap limit Node "
+                "picks here by default, and the --max-old-space-size to use, with warnings (a heap limit at or above "
+                "the container's, Node < 20 under cgroup v2)");
+  limits->add_flag("--json", lim.json, "print one JSON object instead of text (sizes in bytes)");
+  limits->add_option("--node", lim.node, "the node binary to ask (default: node on PATH)");
+  limits->add_option("--node-major", lim.node_major,
+                     "predict for this Node major version (16-26) instead of asking node")
+      ->check(CLI::Range(10, 40));
+  limits->add_option("--root", lim.root,
+                     "read proc/ and sys/ below this folder instead of / (a copy of another machine's files, tests)")
+      ->check(CLI::ExistingDirectory);
+
+  oomkit::cli::RunOptions run_o;
+  CLI::App* run = app.add_subcommand(
+      "run", "run a Node service (or npm run build, npx webpack, ...) with the diagnostic flags added to its own: GC "
+             "trace into DIR/gc.log (taken out of its stdout, which passes through unchanged), memory samples from every "
+             "node process into DIR/timeline.ndjson, heap snapshots near the limit, a report at a fatal error; then how "
+             "it died, and its exit status as oomkit's");
+  run->add_option("--heap-limit", run_o.heap_limit,
+                  "the old-space limit to run with: a size in MB (--max-old-space-size), or auto: 75 % of the machine's "
+                  "or container's memory less the young generation (see oomkit limits)");
+  run->add_option("--snapshot-at", run_o.snapshot_at,
+                  "take a heap snapshot (SIGUSR2) when the heap reaches this share of the old space's limit (default 75%: "
+                  "V8 gives up from 80 % when GCs stop freeing memory, so 85 % can be too late; 0: never); each further "
+                  "one 5 % later; skipped with a warning when the disk or memory cannot afford it");
+  run->add_option("--snapshot-max", run_o.snapshot_max, "at most this many snapshots per process (default 3)")
+      ->check(CLI::Range(0, 100));
+  run->add_option("--sample", run_o.sample, "how often each node process reports its memory (default 500ms)");
+  run->add_option("--snapshot-near-limit", run_o.snapshot_near_limit,
+                  "pass --heapsnapshot-near-heap-limit=N: V8 writes up to N snapshots as it nears the limit (it raises "
+                  "the limit while it writes: the container needs room)");
+  run->add_option("--out", run_o.out, "the folder for the evidence, created new (default ./oomkit-run-DATE-TIME); 0700, its files 0600");
+  run->add_flag("--json", run_o.json, "print the end summary as JSON on stderr (stdout is the application's)");
+  run->add_option("COMMAND", run_o.command, "the command, after --: node [flags] app.js [args], or npm run build, ...")
+      ->required();
+  run->positionals_at_end();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -222,7 +263,9 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (*run) return oomkit::cli::RunRun(run_o);
   if (*load) return oomkit::cli::RunLoad(lo);
+  if (*limits) return oomkit::cli::RunLimits(lim);
   if (*gc) return oomkit::cli::RunGc(go);
   if (*crash) return oomkit::cli::RunCrash(co);
   if (*report) return oomkit::cli::RunReport(ro);

@@ -1,0 +1,248 @@
+#include "cli/run_command.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/duration.h"
+#include "supervise/heap_limit.h"
+#include "supervise/memory_limits.h"
+#include "supervise/node_probe.h"
+#include "supervise/probe_source.h"
+#include "supervise/supervisor.h"
+
+extern char** environ;
+
+namespace oomkit::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Mb(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
+
+// The run's folder: new, private. Never one that exists: nothing of the user's is written over.
+Result<std::string> MakeOutDir(const std::string& asked) {
+  std::string dir = asked;
+  if (dir.empty()) {
+    char stamp[32];
+    std::time_t now = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    dir = fmt::format("oomkit-run-{}", stamp);
+    for (int n = 2; access(dir.c_str(), F_OK) == 0; ++n) dir = fmt::format("oomkit-run-{}-{}", stamp, n);
+  }
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return Status::Error(fmt::format("{}: exists; oomkit writes a run's evidence into a new folder only", dir));
+    return Status::Error(fmt::format("{}: cannot create it: {}", dir, std::strerror(errno)));
+  }
+  char real[4096];
+  if (!realpath(dir.c_str(), real)) return Status::Error(fmt::format("{}: {}", dir, std::strerror(errno)));
+  return std::string(real);
+}
+
+Status WritePrivate(const std::string& path, std::string_view data) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Error(fmt::format("{}: cannot create it: {}", path, std::strerror(errno)));
+  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+  close(fd);
+  return ok ? Status() : Status::Error(fmt::format("{}: cannot write it", path));
+}
+
+// The cgroup's count of OOM kills, to tell a kernel OOM kill from a kill -9.
+int64_t OomKills(const supervise::MemoryLimits& m) {
+  if (m.cgroup_version == 0) return -1;
+  std::ifstream in(m.cgroup_dir + (m.cgroup_version == 2 ? "/memory.events" : "/memory.oom_control"));
+  std::string key;
+  int64_t value;
+  while (in >> key >> value)
+    if (key == "oom_kill") return value;
+  return -1;
+}
+
+Result<uint64_t> HeapLimitMb(const RunOptions& o, const supervise::MemoryLimits& limits) {
+  if (o.heap_limit.empty()) return uint64_t{0};
+  if (o.heap_limit == "auto") {
+    std::string node = supervise::IsNodeBinary(o.command[0]) ? o.command[0] : "node";
+    auto facts = supervise::AskNode(node, false);
+    if (!facts.ok()) return Status::Error("--heap-limit auto: " + facts.error());
+    return supervise::RecommendedOldSpaceMiB(limits.enforced(), facts.value().major);
+  }
+  uint64_t mb = 0;
+  auto [end, ec] = std::from_chars(o.heap_limit.data(), o.heap_limit.data() + o.heap_limit.size(), mb);
+  if (ec != std::errc() || end != o.heap_limit.data() + o.heap_limit.size() || mb < 16)
+    return Status::Error(fmt::format("--heap-limit '{}': give auto or a size in MB (at least 16)", o.heap_limit));
+  return mb;
+}
+
+std::string Kind(const supervise::RunOutcome& r) {
+  const std::string& k = r.crash.kind;
+  if (k != "no-crash-found" && k != "other-crash") return k;
+  if (r.worker_oom_lines > 0) return "worker-oom";
+  if (r.signal) return "signal";
+  return r.status == 0 ? "normal-exit" : "exit-status";
+}
+
+}  // namespace
+
+int RunRun(const RunOptions& o) {
+  auto fail = [](const std::string& m) {
+    fmt::print(stderr, "oomkit run: {}\n", m);
+    return 2;
+  };
+  if (o.command.empty()) return fail("give the command after --, e.g. oomkit run -- node app.js");
+  double snapshot_at = 0;
+  {
+    std::string_view t = o.snapshot_at;
+    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), snapshot_at);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || snapshot_at < 0 || snapshot_at > 100)
+      return fail(fmt::format("--snapshot-at '{}': give a percentage of the heap limit, e.g. 85% (0: never)", o.snapshot_at));
+    snapshot_at /= 100;
+  }
+  auto sample = ParseDuration(o.sample);
+  if (!sample.ok()) return fail("--sample " + sample.error());
+  auto limits = supervise::ReadMemoryLimits();
+  if (!limits.ok()) return fail(limits.error());
+  int64_t oom_kills_before = OomKills(limits.value());
+  auto heap_mb = HeapLimitMb(o, limits.value());
+  if (!heap_mb.ok()) return fail(heap_mb.error());
+  auto dir = MakeOutDir(o.out);
+  if (!dir.ok()) return fail(dir.error());
+  const std::string& d = dir.value();
+
+  supervise::LaunchOptions lo;
+  lo.heap_limit_mb = heap_mb.value();
+  lo.out_dir = d;
+  lo.probe_path = d + "/probe.js";
+  lo.probe_socket = d + "/probe.sock";
+  lo.sample_ms = static_cast<int>(std::lround(sample.value() * 1000));
+  lo.snapshot_near_limit = o.snapshot_near_limit;
+  if (Status s = WritePrivate(lo.probe_path, supervise::ProbeSource()); !s.ok()) return fail(s.message());
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  auto plan = supervise::PlanLaunch(o.command, lo, env);
+  if (!plan.ok()) return fail(plan.error());
+  if (o.snapshot_near_limit)
+    fmt::print(stderr, "oomkit run: --snapshot-near-limit: V8 raises the heap limit while it writes the snapshot (measured: a "
+                       "64 MiB-limit process grew to 153 MiB of heap and ~900 MB RSS); the container must have that room\n");
+
+  supervise::SuperviseOptions so;
+  so.plan = plan.take();
+  so.out_dir = d;
+  so.snapshot_at = snapshot_at;
+  so.old_space_size_given = heap_mb.value() > 0;
+  so.snapshot_max = o.snapshot_max;
+  so.note = [](const std::string& s) { fmt::print(stderr, "oomkit run: {}\n", s); };
+  std::string shown;
+  for (const std::string& a : o.command) shown += (shown.empty() ? "" : " ") + a;
+  fmt::print(stderr, "oomkit run: {} (evidence in {}{})\n", shown, d,
+             heap_mb.value() ? fmt::format(", --max-old-space-size={}", heap_mb.value()) : "");
+  auto result = supervise::Supervise(so);
+  if (!result.ok()) return fail(result.error());
+  supervise::RunOutcome& r = result.value();
+  int64_t oom_kills_after = OomKills(limits.value());
+  std::string kind = Kind(r);
+
+  // Which process died: the crash text names its pid.
+  const supervise::ProcessSeen* died = nullptr;
+  for (const auto& p : r.processes)
+    if (r.crash.pid && p.pid == r.crash.pid) died = &p;
+  if (!died)
+    for (const auto& p : r.processes)
+      if (p.pid == r.pid) died = &p;
+
+  std::string summary = r.crash.summary;
+  if (kind == "worker-oom" && r.crash.kind != "worker-oom") summary = "a worker thread ran out of its heap; the process lives on";
+  if (kind == "normal-exit") summary = "exited normally";
+  if (kind == "exit-status") summary = fmt::format("exited with status {}", r.status);
+  if (kind == "signal") summary = fmt::format("ended by signal {} ({})", r.signal, strsignal(r.signal));
+  if (kind == "kernel-oom-kill" && oom_kills_before >= 0)
+    summary += oom_kills_after > oom_kills_before ? " (confirmed: the cgroup's oom_kill count rose)"
+                                                  : " (but the cgroup's oom_kill count did not change: another process may have "
+                                                    "sent it, or the kernel's global OOM killer)";
+
+  Json procs = Json::array();
+  for (const auto& p : r.processes)
+    procs.push_back({{"pid", p.pid},
+                     {"ppid", p.ppid},
+                     {"argv", p.argv},
+                     {"node", p.node_version},
+                     {"samples", p.samples},
+                     {"heap_limit", p.heap_limit},
+                     {"old_space_limit", p.old_space_limit},
+                     {"heap_used_last", p.last_heap_used},
+                     {"heap_used_max", p.max_heap_used},
+                     {"rss_max", p.max_rss},
+                     {"external_last", p.last_external},
+                     {"gc_lines", p.gc_lines},
+                     {"mark_compacts", p.mark_compacts},
+                     {"snapshots_requested", p.snapshots_requested}});
+  Json last_gcs = Json::array();
+  for (const auto& g : r.crash.last_gcs)
+    last_gcs.push_back({{"time_ms", g.time_ms}, {"collector", g.collector}, {"start_mb", g.start_mb}, {"end_mb", g.end_mb}});
+  Json j{{"command", o.command},
+         {"argv", so.plan.argv},
+         {"flags_added", so.plan.added_flags},
+         {"through_node_options", so.plan.through_node_options},
+         {"pid", r.pid},
+         {"exit",
+          {{"kind", kind},
+           {"status", r.status},
+           {"signal", r.signal ? Json(r.signal) : Json()},
+           {"summary", summary},
+           {"message", r.crash.message.empty() ? Json() : Json(r.crash.message)},
+           {"location", r.crash.location.empty() ? Json() : Json(r.crash.location)},
+           {"died_pid", died ? Json(died->pid) : Json()},
+           {"died_argv", died ? Json(died->argv) : Json()},
+           {"oom_kill_count_rose", oom_kills_before >= 0 ? Json(oom_kills_after > oom_kills_before) : Json()},
+           {"last_gcs", last_gcs},
+           {"next_steps", r.crash.next_steps}}},
+         {"seconds", std::round(r.seconds * 1000) / 1000},
+         {"interrupted", r.interrupted},
+         {"out_dir", d},
+         {"files",
+          {{"gc_log", d + "/gc.log"},
+           {"timeline", d + "/timeline.ndjson"},
+           {"stderr", d + "/stderr.log"},
+           {"snapshots", r.snapshots},
+           {"reports", r.reports}}},
+         {"gc_lines", r.gc_lines},
+         {"timeline_lines", r.timeline_lines},
+         {"worker_oom_lines", r.worker_oom_lines},
+         {"processes", procs},
+         {"warnings", r.warnings}};
+  Status written = WritePrivate(d + "/summary.json", j.dump(1) + "\n");
+  if (!written.ok()) fmt::print(stderr, "oomkit run: {}\n", written.message());
+  if (o.json) {
+    fmt::print(stderr, "{}\n", j.dump(1));
+  } else {
+    fmt::print(stderr, "\noomkit run: {} (pid {}) {} after {:.1f} s: {} [{}, exit {}]\n", shown, r.pid,
+               kind == "normal-exit" ? "ended" : "died", r.seconds, summary, kind, r.status);
+    if (died && died->pid != r.pid) fmt::print(stderr, "  the process that died: pid {} ({})\n", died->pid, died->argv);
+    for (const auto& p : r.processes)
+      if (p.samples)
+        fmt::print(stderr, "  pid {:<7} heap used {} at most, of an old-space limit of {} ({:.0f} %); RSS {} at most; {} GC lines ({} mark-compacts)\n",
+                   p.pid, Mb(p.max_heap_used), Mb(p.old_space_limit),
+                   p.old_space_limit ? 100.0 * static_cast<double>(p.max_heap_used) / static_cast<double>(p.old_space_limit) : 0.0,
+                   Mb(p.max_rss), p.gc_lines, p.mark_compacts);
+    fmt::print(stderr, "  evidence  {}/: gc.log ({} lines), timeline.ndjson ({} samples), stderr.log", d, r.gc_lines, r.timeline_lines);
+    for (const auto& f : r.reports) fmt::print(stderr, ", {}", f.substr(d.size() + 1));
+    for (const auto& f : r.snapshots) fmt::print(stderr, ", {}", f.substr(d.size() + 1));
+    fmt::print(stderr, ", summary.json\n");
+    if (r.gc_lines) fmt::print(stderr, "  next      oomkit gc {}/gc.log\n", d);
+    for (const auto& f : r.snapshots) fmt::print(stderr, "            oomkit heap suspects {}\n", f);
+    for (const auto& f : r.reports) fmt::print(stderr, "            oomkit report {}\n", f);
+    for (const auto& w : r.warnings) fmt::print(stderr, "  WARNING   {}\n", w);
+  }
+  return r.status;
+}
+
+}  // namespace oomkit::cli

@@ -1,0 +1,466 @@
+#include "supervise/supervisor.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "gc/trace_line.h"
+#include "supervise/heap_limit.h"
+#include "supervise/output_splitter.h"
+
+namespace oomkit::supervise {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr size_t kStderrTail = 1 << 20;  // the crash reader reads the last MiB of stderr
+
+int64_t UnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A file of the run: created here, never over another, readable by its owner only.
+Result<int> CreatePrivate(const std::string& path) {
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600);
+  if (fd < 0) return Status::Error(fmt::format("{}: cannot create it: {}", path, std::strerror(errno)));
+  return fd;
+}
+
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // EPIPE (our reader went away) or a full disk: the child must not wait on us
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+uint64_t ProcRss(uint32_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/statm", pid));
+  uint64_t size = 0, resident = 0;
+  if (!(in >> size >> resident)) return 0;
+  return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+uint64_t MemAvailable() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024;
+  return 0;
+}
+
+std::vector<std::string> FilesEnding(const std::string& dir, std::string_view prefix, std::string_view suffix) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string_view name = e->d_name;
+      if (name.starts_with(prefix) && name.ends_with(suffix)) out.push_back(dir + "/" + std::string(name));
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct ProbeConnection {
+  int fd = -1;
+  std::string buffer;
+  uint32_t pid = 0;
+};
+
+class Run {
+ public:
+  explicit Run(const SuperviseOptions& o) : o_(o) {}
+  Result<RunOutcome> Go();
+
+ private:
+  Status Open();
+  Status Spawn();
+  void Loop();
+  void OnStdout();
+  void OnStderr();
+  void OnProbeAccept();
+  void OnProbe(ProbeConnection& c);
+  void OnProbeLine(ProbeConnection& c, std::string_view line);
+  void OnSignal();
+  void OnTraceLine(std::string_view line);
+  void MaybeSnapshot(ProcessSeen& p);
+  void Finish();
+  ProcessSeen& Process(uint32_t pid);
+  double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  void Note(const std::string& s) {
+    if (o_.note) o_.note(s);
+  }
+
+  const SuperviseOptions& o_;
+  RunOutcome out_;
+  int epoll_ = -1, signal_fd_ = -1, listen_fd_ = -1;
+  int stdout_r_ = -1, stderr_r_ = -1;
+  int gc_log_ = -1, stderr_log_ = -1, timeline_ = -1;
+  pid_t child_ = 0;
+  bool child_done_ = false;
+  int child_wait_status_ = 0;
+  int stop_signals_ = 0;
+  Clock::time_point start_;
+  std::string stderr_tail_;
+  std::map<uint32_t, ProcessSeen> processes_;
+  std::vector<std::unique_ptr<ProbeConnection>> probes_;
+  std::unique_ptr<OutputSplitter> splitter_;
+  std::string stdout_scan_, stderr_scan_;  // the end of the last chunk, to find a marker cut in two
+
+  // A worker's OOM leaves the process alive and prints nothing of V8's: only
+  // what the application prints of its 'error' event (or Node's uncaught one).
+  void ScanForWorkerOom(std::string& carry, std::string_view chunk) {
+    static constexpr std::string_view kMarker = "ERR_WORKER_OUT_OF_MEMORY";
+    std::string scan = carry + std::string(chunk);
+    for (size_t at = scan.find(kMarker); at != std::string::npos; at = scan.find(kMarker, at + 1)) ++out_.worker_oom_lines;
+    carry = scan.substr(scan.size() > kMarker.size() - 1 ? scan.size() - (kMarker.size() - 1) : 0);
+  }
+};
+
+ProcessSeen& Run::Process(uint32_t pid) {
+  ProcessSeen& p = processes_[pid];
+  p.pid = pid;
+  return p;
+}
+
+Status Run::Open() {
+  const std::string& d = o_.out_dir;
+  for (auto [fd, name] : {std::pair{&gc_log_, "gc.log"}, {&stderr_log_, "stderr.log"}, {&timeline_, "timeline.ndjson"}}) {
+    auto f = CreatePrivate(d + "/" + name);
+    if (!f.ok()) return f.status();
+    *fd = f.value();
+  }
+  // The probe's socket: a path in the private folder (at most 107 bytes).
+  std::string sock;
+  for (const std::string& e : o_.plan.env)
+    if (e.starts_with("OOMKIT_PROBE_SOCKET=")) sock = e.substr(20);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (sock.empty() || sock.size() >= sizeof addr.sun_path)
+    return Status::Error(fmt::format("the probe's socket path is too long ({} bytes): give a shorter --out", sock.size()));
+  std::memcpy(addr.sun_path, sock.c_str(), sock.size());
+  listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(listen_fd_, 64) != 0)
+    return Status::Error(fmt::format("{}: cannot listen: {}", sock, std::strerror(errno)));
+  chmod(sock.c_str(), 0600);
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  signal(SIGPIPE, SIG_IGN);
+  return Status();
+}
+
+Status Run::Spawn() {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) return Status::Error(fmt::format("pipe: {}", std::strerror(errno)));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) sigaddset(&defaults, s);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv, envp;
+  for (const std::string& a : o_.plan.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const std::string& e : o_.plan.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  int rc = posix_spawnp(&child_, argv[0], &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(out[1]);
+  close(err[1]);
+  stdout_r_ = out[0];
+  stderr_r_ = err[0];
+  if (rc != 0) return Status::Error(fmt::format("{}: cannot run it: {}", o_.plan.argv[0], std::strerror(rc)));
+  out_.pid = static_cast<uint32_t>(child_);
+  start_ = Clock::now();
+  auto add = [&](int fd, uint32_t token) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = token;
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+  };
+  add(stdout_r_, 0);
+  add(stderr_r_, 1);
+  add(signal_fd_, 2);
+  add(listen_fd_, 3);
+  return Status();
+}
+
+void Run::OnTraceLine(std::string_view line) {
+  WriteAll(gc_log_, line);
+  ++out_.gc_lines;
+  std::string_view body = line.substr(0, line.size() - 1);
+  gc::TraceLine t = gc::ParseTraceLine(body);
+  if (t.kind != gc::LineKind::kGc) return;
+  ProcessSeen& p = Process(t.pid);
+  ++p.gc_lines;
+  if (t.event.collector == gc::Collector::kMarkCompact) ++p.mark_compacts;
+}
+
+void Run::OnStdout() {
+  char buf[65536];
+  ssize_t n = read(stdout_r_, buf, sizeof buf);
+  if (n > 0) {
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    splitter_->Feed(chunk);
+    ScanForWorkerOom(stdout_scan_, chunk);
+    return;
+  }
+  if (n < 0 && errno == EINTR) return;
+  splitter_->Finish();
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, stdout_r_, nullptr);
+  close(stdout_r_);
+  stdout_r_ = -1;
+}
+
+void Run::OnStderr() {
+  char buf[65536];
+  ssize_t n = read(stderr_r_, buf, sizeof buf);
+  if (n > 0) {
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    WriteAll(STDERR_FILENO, chunk);
+    WriteAll(stderr_log_, chunk);
+    ScanForWorkerOom(stderr_scan_, chunk);
+    stderr_tail_.append(chunk);
+    if (stderr_tail_.size() > 2 * kStderrTail) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTail);
+    return;
+  }
+  if (n < 0 && errno == EINTR) return;
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, stderr_r_, nullptr);
+  close(stderr_r_);
+  stderr_r_ = -1;
+}
+
+void Run::OnProbeAccept() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    auto c = std::make_unique<ProbeConnection>();
+    c->fd = fd;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(100 + probes_.size());
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+    probes_.push_back(std::move(c));
+  }
+}
+
+void Run::OnProbe(ProbeConnection& c) {
+  char buf[16384];
+  ssize_t n = read(c.fd, buf, sizeof buf);
+  if (n <= 0) {
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    close(c.fd);
+    c.fd = -1;
+    return;
+  }
+  c.buffer.append(buf, static_cast<size_t>(n));
+  size_t start = 0;
+  for (size_t nl; (nl = c.buffer.find('\n', start)) != std::string::npos; start = nl + 1)
+    OnProbeLine(c, std::string_view(c.buffer).substr(start, nl - start));
+  c.buffer.erase(0, start);
+  if (c.buffer.size() > 65536) c.buffer.clear();  // not the probe speaking
+}
+
+void Run::OnProbeLine(ProbeConnection& c, std::string_view line) {
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object()) return;
+  auto u64 = [&](const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<uint64_t>() : uint64_t{0}; };
+  if (j.contains("hello")) {
+    c.pid = static_cast<uint32_t>(u64("pid"));
+    ProcessSeen& p = Process(c.pid);
+    p.ppid = static_cast<uint32_t>(u64("ppid"));
+    if (j.contains("node") && j["node"].is_string()) {
+      p.node_version = j["node"];
+      p.node_major = std::atoi(p.node_version.c_str());
+    }
+    if (j.contains("argv") && j["argv"].is_string()) p.argv = j["argv"];
+    return;
+  }
+  uint32_t pid = static_cast<uint32_t>(u64("pid"));
+  ProcessSeen& p = Process(pid);
+  ++p.samples;
+  p.last_heap_used = u64("heap_used");
+  p.max_heap_used = std::max(p.max_heap_used, p.last_heap_used);
+  p.heap_limit = u64("heap_limit");
+  if (p.heap_limit && p.node_major) p.old_space_limit = OldSpaceLimit(p.heap_limit, p.node_major, o_.old_space_size_given);
+  p.last_rss = u64("rss");
+  p.max_rss = std::max(p.max_rss, p.last_rss);
+  p.last_external = u64("external");
+  p.last_array_buffers = u64("array_buffers");
+  nlohmann::ordered_json row;
+  row["t"] = std::round(Elapsed() * 1000) / 1000;
+  row["ts"] = u64("t") ? u64("t") : static_cast<uint64_t>(UnixMs());
+  row["pid"] = pid;
+  for (const char* k : {"rss", "heap_used", "heap_total", "heap_limit", "external", "array_buffers"}) row[k] = u64(k);
+  row["loop_delay_p99_ms"] = j.value("loop_delay_p99_ms", nlohmann::json());
+  row["gc_lines"] = p.gc_lines;
+  row["mark_compacts"] = p.mark_compacts;
+  if (pid == out_.pid) row["rss_proc"] = ProcRss(pid);
+  WriteAll(timeline_, row.dump() + "\n");
+  ++out_.timeline_lines;
+  MaybeSnapshot(p);
+}
+
+void Run::MaybeSnapshot(ProcessSeen& p) {
+  if (o_.snapshot_at <= 0 || !p.old_space_limit || p.snapshots_requested >= o_.snapshot_max) return;
+  // The first at --snapshot-at of the limit, each next one 5 % of the limit later.
+  double at = o_.snapshot_at + 0.05 * p.snapshots_requested;
+  if (static_cast<double>(p.last_heap_used) < at * static_cast<double>(p.old_space_limit)) return;
+  ++p.snapshots_requested;
+  uint64_t heap = p.last_heap_used;
+  struct statvfs fs {};
+  uint64_t free_disk = statvfs(o_.out_dir.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
+  uint64_t available = MemAvailable();
+  // A snapshot takes about twice the heap on disk, and (measured here) up to
+  // ten times the heap in extra memory while V8 writes it.
+  if (free_disk < 2 * heap) {
+    out_.warnings.push_back(fmt::format("no snapshot of pid {} at {:.0f} MB of heap: {} MB free on disk, a snapshot needs about {} MB",
+                                        p.pid, heap / 1e6, free_disk / 1000000, 2 * heap / 1000000));
+    Note(out_.warnings.back());
+    return;
+  }
+  if (available && available < 10 * heap) {
+    out_.warnings.push_back(fmt::format("no snapshot of pid {} at {:.0f} MB of heap: {} MB of memory available, writing one can "
+                                        "take up to 10x the heap ({} MB)",
+                                        p.pid, heap / 1e6, available / 1000000, 10 * heap / 1000000));
+    Note(out_.warnings.back());
+    return;
+  }
+  if (kill(static_cast<pid_t>(p.pid), SIGUSR2) == 0)
+    Note(fmt::format("heap of pid {} at {:.0f} % of its limit ({:.1f} of {:.1f} MB): snapshot {} of at most {} asked for", p.pid,
+                     100.0 * static_cast<double>(heap) / static_cast<double>(p.old_space_limit), heap / 1e6, p.old_space_limit / 1e6,
+                     p.snapshots_requested, o_.snapshot_max));
+}
+
+void Run::OnSignal() {
+  signalfd_siginfo si;
+  while (read(signal_fd_, &si, sizeof si) == sizeof si) {
+    int sig = static_cast<int>(si.ssi_signo);
+    if (sig == SIGCHLD) {
+      int status = 0;
+      pid_t r;
+      while ((r = waitpid(-1, &status, WNOHANG)) > 0)
+        if (r == child_) {
+          child_done_ = true;
+          child_wait_status_ = status;
+        }
+      continue;
+    }
+    if (child_done_) continue;
+    out_.interrupted = true;
+    ++stop_signals_;
+    if (stop_signals_ >= 2 && (sig == SIGINT || sig == SIGTERM)) {
+      Note(fmt::format("second {}: killing pid {}", sig == SIGINT ? "SIGINT" : "SIGTERM", child_));
+      kill(child_, SIGKILL);
+      continue;
+    }
+    // The terminal's Ctrl-C went to the child too (one process group); a
+    // signal another process sent to oomkit is passed on.
+    if (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE) kill(child_, sig);
+  }
+}
+
+void Run::Loop() {
+  epoll_event events[32];
+  Clock::time_point drain_until{};
+  while (true) {
+    if (child_done_ && drain_until == Clock::time_point{}) drain_until = Clock::now() + std::chrono::seconds(2);
+    // The child is gone: read what its pipes still hold (a grandchild may keep them open: 2 s at most).
+    if (child_done_ && ((stdout_r_ < 0 && stderr_r_ < 0) || Clock::now() >= drain_until)) break;
+    int n = epoll_wait(epoll_, events, 32, child_done_ ? 50 : 1000);
+    for (int i = 0; i < n; ++i) {
+      uint32_t t = events[i].data.u32;
+      if (t == 0 && stdout_r_ >= 0) OnStdout();
+      else if (t == 1 && stderr_r_ >= 0) OnStderr();
+      else if (t == 2) OnSignal();
+      else if (t == 3) OnProbeAccept();
+      else if (t >= 100 && t - 100 < probes_.size() && probes_[t - 100]->fd >= 0) OnProbe(*probes_[t - 100]);
+    }
+  }
+  // What the probes sent last.
+  for (auto& c : probes_)
+    if (c->fd >= 0) OnProbe(*c);
+}
+
+void Run::Finish() {
+  out_.seconds = Elapsed();
+  if (WIFEXITED(child_wait_status_)) out_.status = WEXITSTATUS(child_wait_status_);
+  if (WIFSIGNALED(child_wait_status_)) {
+    out_.signal = WTERMSIG(child_wait_status_);
+    out_.status = 128 + out_.signal;
+  }
+  out_.crash = crash::ReadCrashOutput(stderr_tail_, out_.status);
+  out_.snapshots = FilesEnding(o_.out_dir, "", ".heapsnapshot");
+  out_.reports = FilesEnding(o_.out_dir, "report.", ".json");
+  for (const std::string& f : out_.snapshots) chmod(f.c_str(), 0600);
+  for (const std::string& f : out_.reports) chmod(f.c_str(), 0600);
+  for (auto& [pid, p] : processes_) out_.processes.push_back(p);
+  for (int fd : {gc_log_, stderr_log_, timeline_, listen_fd_, epoll_, signal_fd_})
+    if (fd >= 0) close(fd);
+  unlink((o_.out_dir + "/probe.sock").c_str());
+  for (auto& c : probes_)
+    if (c->fd >= 0) close(c->fd);
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&set, s);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+Result<RunOutcome> Run::Go() {
+  if (Status s = Open(); !s.ok()) return s;
+  splitter_ = std::make_unique<OutputSplitter>(
+      [](std::string_view b) { WriteAll(STDOUT_FILENO, b); }, [this](std::string_view l) { OnTraceLine(l); },
+      [this](uint32_t pid) { return pid == out_.pid || processes_.count(pid) > 0; });
+  if (Status s = Spawn(); !s.ok()) {
+    Finish();
+    return s;
+  }
+  Loop();
+  Finish();
+  return out_;
+}
+
+}  // namespace
+
+Result<RunOutcome> Supervise(const SuperviseOptions& options) {
+  Run run(options);
+  return run.Go();
+}
+
+}  // namespace oomkit::supervise
