@@ -246,6 +246,10 @@ int main(int argc, char** argv) {
                   "pass --heapsnapshot-near-heap-limit=N: V8 writes up to N snapshots as it nears the limit (it raises "
                   "the limit while it writes: the container needs room)");
   run->add_option("--out", run_o.out, "the folder for the evidence, created new (default ./oomkit-run-DATE-TIME); 0700, its files 0600");
+  run->add_option("--metrics", run_o.metrics,
+                  "serve Prometheus text format on HOST:PORT/metrics (RSS, heap used/total/limit, external, event-loop "
+                  "delay, GC counts and a GC pause histogram per node process, restarts) and /healthz/memory (JSON; 503 "
+                  "when a heap is at 90 % of its limit); give a loopback address unless the network is yours");
   run->add_flag("--json", run_o.json, "print the end summary as JSON on stderr (stdout is the application's)");
   run->add_option("COMMAND", run_o.command, "the command, after --: node [flags] app.js [args], or npm run build, ...")
       ->required();

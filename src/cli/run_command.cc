@@ -135,6 +135,17 @@ int RunRun(const RunOptions& o) {
                        "64 MiB-limit process grew to 153 MiB of heap and ~900 MB RSS); the container must have that room\n");
 
   supervise::SuperviseOptions so;
+  if (!o.metrics.empty()) {
+    size_t colon = o.metrics.rfind(':');
+    unsigned port = 0;
+    std::string host = colon == std::string::npos ? "127.0.0.1" : o.metrics.substr(0, colon);
+    std::string port_text = colon == std::string::npos ? o.metrics : o.metrics.substr(colon + 1);
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+      return fail(fmt::format("--metrics '{}': give HOST:PORT, e.g. 127.0.0.1:9464", o.metrics));
+    so.metrics_host = host.empty() ? "127.0.0.1" : host;
+    so.metrics_port = static_cast<uint16_t>(port);
+  }
   so.plan = plan.take();
   so.out_dir = d;
   so.snapshot_at = snapshot_at;
@@ -143,8 +154,9 @@ int RunRun(const RunOptions& o) {
   so.note = [](const std::string& s) { fmt::print(stderr, "oomkit run: {}\n", s); };
   std::string shown;
   for (const std::string& a : o.command) shown += (shown.empty() ? "" : " ") + a;
-  fmt::print(stderr, "oomkit run: {} (evidence in {}{})\n", shown, d,
-             heap_mb.value() ? fmt::format(", --max-old-space-size={}", heap_mb.value()) : "");
+  fmt::print(stderr, "oomkit run: {} (evidence in {}{}{})\n", shown, d,
+             heap_mb.value() ? fmt::format(", --max-old-space-size={}", heap_mb.value()) : "",
+             so.metrics_port ? fmt::format(", metrics on http://{}:{}/metrics", so.metrics_host, so.metrics_port) : "");
   auto result = supervise::Supervise(so);
   if (!result.ok()) return fail(result.error());
   supervise::RunOutcome& r = result.value();

@@ -16,6 +16,7 @@ struct RunOptions {
   std::string sample = "500ms";
   uint64_t snapshot_near_limit = 0;
   std::string out;
+  std::string metrics;  // HOST:PORT
   bool json = false;
 };
 

@@ -1,6 +1,9 @@
 #include "supervise/supervisor.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <http_parser.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -17,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -84,6 +88,14 @@ std::vector<std::string> FilesEnding(const std::string& dir, std::string_view pr
   return out;
 }
 
+// A request to the metrics endpoint: read, answered, closed.
+struct MetricsConnection {
+  int fd = -1;
+  http_parser parser;
+  std::string url;
+  bool complete = false;
+};
+
 struct ProbeConnection {
   int fd = -1;
   std::string buffer;
@@ -105,6 +117,9 @@ class Run {
   void OnProbe(ProbeConnection& c);
   void OnProbeLine(ProbeConnection& c, std::string_view line);
   void OnSignal();
+  Status OpenMetrics();
+  void OnMetricsAccept();
+  void OnMetrics(MetricsConnection& c);
   void OnTraceLine(std::string_view line);
   void MaybeSnapshot(ProcessSeen& p);
   void Finish();
@@ -127,6 +142,9 @@ class Run {
   std::string stderr_tail_;
   std::map<uint32_t, ProcessSeen> processes_;
   std::vector<std::unique_ptr<ProbeConnection>> probes_;
+  int metrics_fd_ = -1;
+  std::vector<std::unique_ptr<MetricsConnection>> metrics_;
+  http_parser_settings metrics_settings_{};
   std::unique_ptr<OutputSplitter> splitter_;
   std::string stdout_scan_, stderr_scan_;  // the end of the last chunk, to find a marker cut in two
 
@@ -174,6 +192,91 @@ Status Run::Open() {
   signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
   return Status();
+}
+
+Status Run::OpenMetrics() {
+  if (!o_.metrics_port) return Status();
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(o_.metrics_port);
+  if (inet_pton(AF_INET, o_.metrics_host.c_str(), &addr.sin_addr) != 1)
+    return Status::Error(fmt::format("--metrics {}: give an IPv4 address and a port, e.g. 127.0.0.1:9464", o_.metrics_host));
+  metrics_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(metrics_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(metrics_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(metrics_fd_, 16) != 0)
+    return Status::Error(fmt::format("--metrics {}:{}: cannot listen: {}", o_.metrics_host, o_.metrics_port, std::strerror(errno)));
+  metrics_settings_.on_url = [](http_parser* p, const char* at, size_t len) {
+    auto* c = static_cast<MetricsConnection*>(p->data);
+    if (c->url.size() < 4096) c->url.append(at, len);
+    return 0;
+  };
+  metrics_settings_.on_message_complete = [](http_parser* p) {
+    static_cast<MetricsConnection*>(p->data)->complete = true;
+    return 0;
+  };
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = 4;
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, metrics_fd_, &ev);
+  return Status();
+}
+
+void Run::OnMetricsAccept() {
+  while (true) {
+    int fd = accept4(metrics_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    auto c = std::make_unique<MetricsConnection>();
+    c->fd = fd;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c.get();
+    size_t slot = metrics_.size();
+    for (size_t i = 0; i < metrics_.size(); ++i)
+      if (metrics_[i]->fd < 0) slot = i;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(100000 + slot);
+    epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+    if (slot == metrics_.size()) metrics_.push_back(std::move(c));
+    else metrics_[slot] = std::move(c);
+  }
+}
+
+void Run::OnMetrics(MetricsConnection& c) {
+  char buf[8192];
+  ssize_t n = read(c.fd, buf, sizeof buf);
+  if (n > 0) http_parser_execute(&c.parser, &metrics_settings_, buf, static_cast<size_t>(n));
+  bool bad = n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) || HTTP_PARSER_ERRNO(&c.parser) != HPE_OK;
+  if (!c.complete && !bad) return;
+  if (c.complete) {
+    std::vector<ProcessSeen> seen;
+    for (const auto& [pid, p] : processes_) seen.push_back(p);
+    std::string path = c.url.substr(0, c.url.find('?'));
+    std::string status = "200 OK", type = "text/plain; charset=utf-8", body;
+    if (path == "/metrics") {
+      type = "text/plain; version=0.0.4; charset=utf-8";
+      body = PrometheusText(seen, o_.restarts, o_.last_exit_kind);
+    } else if (path == "/healthz/memory") {
+      bool critical = false;
+      body = MemoryHealthJson(seen, &critical);
+      type = "application/json";
+      if (critical) status = "503 Service Unavailable";
+    } else {
+      status = "404 Not Found";
+      body = "oomkit run serves /metrics and /healthz/memory\n";
+    }
+    std::string response = fmt::format("HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                                       status, type, body.size(), body);
+    // Small, to one client on loopback: written whole, a short wait at most.
+    int flags = fcntl(c.fd, F_GETFL);
+    fcntl(c.fd, F_SETFL, flags & ~O_NONBLOCK);
+    timeval tv{1, 0};
+    setsockopt(c.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    WriteAll(c.fd, response);
+  }
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+  close(c.fd);
+  c.fd = -1;
 }
 
 Status Run::Spawn() {
@@ -229,6 +332,14 @@ void Run::OnTraceLine(std::string_view line) {
   ProcessSeen& p = Process(t.pid);
   ++p.gc_lines;
   if (t.event.collector == gc::Collector::kMarkCompact) ++p.mark_compacts;
+  else if (t.event.collector == gc::Collector::kMinor) ++p.minor_marks;
+  else ++p.scavenges;
+  double pause = t.event.pause_ms / 1000;
+  if (p.pause_buckets.empty()) p.pause_buckets.assign(std::size(kGcPauseBuckets), 0);
+  for (size_t b = 0; b < std::size(kGcPauseBuckets); ++b)
+    if (pause <= kGcPauseBuckets[b]) ++p.pause_buckets[b];
+  p.pause_sum_s += pause;
+  ++p.pause_count;
 }
 
 void Run::OnStdout() {
@@ -323,6 +434,7 @@ void Run::OnProbeLine(ProbeConnection& c, std::string_view line) {
   p.max_rss = std::max(p.max_rss, p.last_rss);
   p.last_external = u64("external");
   p.last_array_buffers = u64("array_buffers");
+  if (j.contains("loop_delay_p99_ms") && j["loop_delay_p99_ms"].is_number()) p.loop_delay_p99_ms = j["loop_delay_p99_ms"].get<double>();
   nlohmann::ordered_json row;
   row["t"] = std::round(Elapsed() * 1000) / 1000;
   row["ts"] = u64("t") ? u64("t") : static_cast<uint64_t>(UnixMs());
@@ -410,7 +522,9 @@ void Run::Loop() {
       else if (t == 1 && stderr_r_ >= 0) OnStderr();
       else if (t == 2) OnSignal();
       else if (t == 3) OnProbeAccept();
-      else if (t >= 100 && t - 100 < probes_.size() && probes_[t - 100]->fd >= 0) OnProbe(*probes_[t - 100]);
+      else if (t == 4) OnMetricsAccept();
+      else if (t >= 100000 && t - 100000 < metrics_.size() && metrics_[t - 100000]->fd >= 0) OnMetrics(*metrics_[t - 100000]);
+      else if (t >= 100 && t < 100000 && t - 100 < probes_.size() && probes_[t - 100]->fd >= 0) OnProbe(*probes_[t - 100]);
     }
   }
   // What the probes sent last.
@@ -431,8 +545,10 @@ void Run::Finish() {
   for (const std::string& f : out_.snapshots) chmod(f.c_str(), 0600);
   for (const std::string& f : out_.reports) chmod(f.c_str(), 0600);
   for (auto& [pid, p] : processes_) out_.processes.push_back(p);
-  for (int fd : {gc_log_, stderr_log_, timeline_, listen_fd_, epoll_, signal_fd_})
+  for (int fd : {gc_log_, stderr_log_, timeline_, listen_fd_, epoll_, signal_fd_, metrics_fd_})
     if (fd >= 0) close(fd);
+  for (auto& c : metrics_)
+    if (c->fd >= 0) close(c->fd);
   unlink((o_.out_dir + "/probe.sock").c_str());
   for (auto& c : probes_)
     if (c->fd >= 0) close(c->fd);
@@ -444,6 +560,10 @@ void Run::Finish() {
 
 Result<RunOutcome> Run::Go() {
   if (Status s = Open(); !s.ok()) return s;
+  if (Status s = OpenMetrics(); !s.ok()) {
+    Finish();
+    return s;
+  }
   splitter_ = std::make_unique<OutputSplitter>(
       [](std::string_view b) { WriteAll(STDOUT_FILENO, b); }, [this](std::string_view l) { OnTraceLine(l); },
       [this](uint32_t pid) { return pid == out_.pid || processes_.count(pid) > 0; });
@@ -461,6 +581,87 @@ Result<RunOutcome> Run::Go() {
 Result<RunOutcome> Supervise(const SuperviseOptions& options) {
   Run run(options);
   return run.Go();
+}
+
+}  // namespace oomkit::supervise
+
+namespace oomkit::supervise {
+namespace {
+
+std::string Num(double v) {
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.6g}", v);
+}
+
+}  // namespace
+
+std::string PrometheusText(const std::vector<ProcessSeen>& processes, uint32_t restarts, const std::string& last_exit_kind) {
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto gauge = [&](const char* name, const char* help, auto value_of) {
+    family(name, "gauge", help);
+    for (const ProcessSeen& p : processes)
+      if (p.samples) out += fmt::format("{}{{pid=\"{}\"}} {}\n", name, p.pid, Num(static_cast<double>(value_of(p))));
+  };
+  gauge("oomkit_rss_bytes", "Resident set size of the node process (process.memoryUsage().rss).", [](const ProcessSeen& p) { return p.last_rss; });
+  gauge("oomkit_heap_used_bytes", "V8 heap in use (process.memoryUsage().heapUsed).", [](const ProcessSeen& p) { return p.last_heap_used; });
+  gauge("oomkit_heap_limit_bytes", "V8's heap_size_limit (old space limit plus young generation).", [](const ProcessSeen& p) { return p.heap_limit; });
+  gauge("oomkit_old_space_limit_bytes", "The old space's limit: V8 aborts when the old generation reaches it.",
+        [](const ProcessSeen& p) { return p.old_space_limit; });
+  gauge("oomkit_external_bytes", "Memory of C++ objects bound to JavaScript (process.memoryUsage().external).",
+        [](const ProcessSeen& p) { return p.last_external; });
+  gauge("oomkit_array_buffers_bytes", "ArrayBuffer and Buffer memory (process.memoryUsage().arrayBuffers).",
+        [](const ProcessSeen& p) { return p.last_array_buffers; });
+  family("oomkit_event_loop_delay_p99_seconds", "gauge", "The event loop's delay, 99th percentile over the last sample interval.");
+  for (const ProcessSeen& p : processes)
+    if (p.samples && p.loop_delay_p99_ms >= 0)
+      out += fmt::format("oomkit_event_loop_delay_p99_seconds{{pid=\"{}\"}} {}\n", p.pid, Num(p.loop_delay_p99_ms / 1000));
+  family("oomkit_gc_total", "counter", "Garbage collections seen in the GC trace, by kind.");
+  for (const ProcessSeen& p : processes) {
+    if (!p.gc_lines) continue;
+    out += fmt::format("oomkit_gc_total{{pid=\"{}\",kind=\"scavenge\"}} {}\n", p.pid, p.scavenges);
+    out += fmt::format("oomkit_gc_total{{pid=\"{}\",kind=\"minor_mark\"}} {}\n", p.pid, p.minor_marks);
+    out += fmt::format("oomkit_gc_total{{pid=\"{}\",kind=\"mark_compact\"}} {}\n", p.pid, p.mark_compacts);
+  }
+  family("oomkit_gc_pause_seconds", "histogram", "GC pauses from the GC trace.");
+  for (const ProcessSeen& p : processes) {
+    if (!p.pause_count) continue;
+    for (size_t b = 0; b < std::size(kGcPauseBuckets); ++b)
+      out += fmt::format("oomkit_gc_pause_seconds_bucket{{pid=\"{}\",le=\"{}\"}} {}\n", p.pid, Num(kGcPauseBuckets[b]),
+                         b < p.pause_buckets.size() ? p.pause_buckets[b] : 0);
+    out += fmt::format("oomkit_gc_pause_seconds_bucket{{pid=\"{}\",le=\"+Inf\"}} {}\n", p.pid, p.pause_count);
+    out += fmt::format("oomkit_gc_pause_seconds_sum{{pid=\"{}\"}} {}\n", p.pid, Num(p.pause_sum_s));
+    out += fmt::format("oomkit_gc_pause_seconds_count{{pid=\"{}\"}} {}\n", p.pid, p.pause_count);
+  }
+  family("oomkit_restarts_total", "counter", "Times oomkit run restarted the command (--restart).");
+  out += fmt::format("oomkit_restarts_total {}\n", restarts);
+  family("oomkit_last_exit_info", "gauge", "How the previous run of the command ended (1 for its kind).");
+  if (!last_exit_kind.empty()) out += fmt::format("oomkit_last_exit_info{{kind=\"{}\"}} 1\n", last_exit_kind);
+  return out;
+}
+
+std::string MemoryHealthJson(const std::vector<ProcessSeen>& processes, bool* critical) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  double worst = 0;
+  for (const ProcessSeen& p : processes) {
+    if (!p.samples) continue;
+    double used = p.old_space_limit ? static_cast<double>(p.last_heap_used) / static_cast<double>(p.old_space_limit) : 0;
+    worst = std::max(worst, used);
+    list.push_back({{"pid", p.pid},
+                    {"argv", p.argv},
+                    {"heap_used_mb", std::round(static_cast<double>(p.last_heap_used) / 1e5) / 10},
+                    {"heap_limit_mb", std::round(static_cast<double>(p.old_space_limit) / 1e5) / 10},
+                    {"heap_used_percent", std::round(used * 1000) / 10},
+                    {"rss_mb", std::round(static_cast<double>(p.last_rss) / 1e5) / 10},
+                    {"external_mb", std::round(static_cast<double>(p.last_external) / 1e5) / 10},
+                    {"array_buffers_mb", std::round(static_cast<double>(p.last_array_buffers) / 1e5) / 10}});
+  }
+  const char* status = worst >= 0.9 ? "critical" : worst >= 0.75 ? "warning" : "healthy";
+  *critical = worst >= 0.9;
+  nlohmann::ordered_json j{{"status", status}, {"heap_used_percent", std::round(worst * 1000) / 10}, {"processes", list}};
+  return j.dump() + "\n";
 }
 
 }  // namespace oomkit::supervise

@@ -30,6 +30,11 @@ struct SuperviseOptions {
   bool old_space_size_given = false;  // --max-old-space-size was passed (the limit's young part is V8's cap)
   int snapshot_max = 3;
   std::function<void(const std::string&)> note;  // one line for the user, as it happens
+  // --metrics: serve /metrics (Prometheus text format) and /healthz/memory here.
+  std::string metrics_host;
+  uint16_t metrics_port = 0;  // 0: no endpoint
+  uint32_t restarts = 0;      // shown in the metrics: runs before this one
+  std::string last_exit_kind; // of the run before, for the metrics
 };
 
 struct ProcessSeen {
@@ -40,7 +45,12 @@ struct ProcessSeen {
   uint64_t samples = 0;
   uint64_t last_heap_used = 0, max_heap_used = 0, heap_limit = 0, last_rss = 0, max_rss = 0;
   uint64_t last_external = 0, last_array_buffers = 0;
-  uint64_t gc_lines = 0, mark_compacts = 0;
+  uint64_t gc_lines = 0, mark_compacts = 0, scavenges = 0, minor_marks = 0;
+  double loop_delay_p99_ms = -1;
+  // GC pauses in seconds, Prometheus' cumulative buckets (le) of kGcPauseBuckets.
+  std::vector<uint64_t> pause_buckets;
+  double pause_sum_s = 0;
+  uint64_t pause_count = 0;
   int snapshots_requested = 0;
 };
 
@@ -60,5 +70,15 @@ struct RunOutcome {
 };
 
 Result<RunOutcome> Supervise(const SuperviseOptions& options);
+
+// The upper bounds (seconds) of the GC pause histogram in /metrics.
+inline constexpr double kGcPauseBuckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+
+// The bodies the metrics endpoint serves, from what the supervisor has seen.
+std::string PrometheusText(const std::vector<ProcessSeen>& processes, uint32_t restarts, const std::string& last_exit_kind);
+// {status, pid, heap_used_mb, ..., processes: [...]}: status is "critical"
+// when a process's heap is at 90 % of its old-space limit or more, "warning"
+// from 75 %, else "healthy".
+std::string MemoryHealthJson(const std::vector<ProcessSeen>& processes, bool* critical);
 
 }  // namespace oomkit::supervise

@@ -25,6 +25,15 @@ if (mode === 'leak') {
   process.on('SIGTERM', () => console.log('SIGTERM ignored'));
   console.log('ready');
   setInterval(() => {}, 1000);
+} else if (mode === 'busy') {
+  // Samples for a while, then blocks its event loop for 4 s, then exits.
+  console.log('ready');
+  setTimeout(() => {
+    console.log('busy');
+    const end = Date.now() + 4000;
+    while (Date.now() < end) {}
+    console.log('done');
+  }, 1500);
 } else if (mode === 'sleep') {
   console.log('ready');
   setInterval(() => {}, 1000);
