@@ -246,6 +246,10 @@ int main(int argc, char** argv) {
                   "pass --heapsnapshot-near-heap-limit=N: V8 writes up to N snapshots as it nears the limit (it raises "
                   "the limit while it writes: the container needs room)");
   run->add_option("--out", run_o.out, "the folder for the evidence, created new (default ./oomkit-run-DATE-TIME); 0700, its files 0600");
+  run->add_option("--profile-every", run_o.profile_every,
+                  "run V8's sampling heap profiler through the process's inspector (opened on 127.0.0.1, a random "
+                  "port) and save its profile as DIR/heap-PID.heapprofile this often (30s): after an OOM the last one "
+                  "shows where the retained memory was allocated (oomkit profile reads it)");
   run->add_option("--metrics", run_o.metrics,
                   "serve Prometheus text format on HOST:PORT/metrics (RSS, heap used/total/limit, external, event-loop "
                   "delay, GC counts and a GC pause histogram per node process, restarts) and /healthz/memory (JSON; 503 "

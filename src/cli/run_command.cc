@@ -118,7 +118,14 @@ int RunRun(const RunOptions& o) {
   if (!dir.ok()) return fail(dir.error());
   const std::string& d = dir.value();
 
+  double profile_every = 0;
+  if (!o.profile_every.empty()) {
+    auto every = ParseDuration(o.profile_every);
+    if (!every.ok()) return fail("--profile-every " + every.error());
+    profile_every = every.value();
+  }
   supervise::LaunchOptions lo;
+  lo.inspector = profile_every > 0;
   lo.heap_limit_mb = heap_mb.value();
   lo.out_dir = d;
   lo.probe_path = d + "/probe.js";
@@ -150,6 +157,7 @@ int RunRun(const RunOptions& o) {
   so.out_dir = d;
   so.snapshot_at = snapshot_at;
   so.old_space_size_given = heap_mb.value() > 0;
+  so.profile_every_s = profile_every;
   so.snapshot_max = o.snapshot_max;
   so.note = [](const std::string& s) { fmt::print(stderr, "oomkit run: {}\n", s); };
   std::string shown;
@@ -225,8 +233,10 @@ int RunRun(const RunOptions& o) {
            {"timeline", d + "/timeline.ndjson"},
            {"stderr", d + "/stderr.log"},
            {"snapshots", r.snapshots},
+           {"heap_profiles", r.profiles},
            {"reports", r.reports}}},
          {"gc_lines", r.gc_lines},
+         {"heap_profiles_written", r.profiles_written},
          {"timeline_lines", r.timeline_lines},
          {"worker_oom_lines", r.worker_oom_lines},
          {"processes", procs},
@@ -248,10 +258,12 @@ int RunRun(const RunOptions& o) {
     fmt::print(stderr, "  evidence  {}/: gc.log ({} lines), timeline.ndjson ({} samples), stderr.log", d, r.gc_lines, r.timeline_lines);
     for (const auto& f : r.reports) fmt::print(stderr, ", {}", f.substr(d.size() + 1));
     for (const auto& f : r.snapshots) fmt::print(stderr, ", {}", f.substr(d.size() + 1));
+    for (const auto& f : r.profiles) fmt::print(stderr, ", {}", f.substr(d.size() + 1));
     fmt::print(stderr, ", summary.json\n");
     if (r.gc_lines) fmt::print(stderr, "  next      oomkit gc {}/gc.log\n", d);
     for (const auto& f : r.snapshots) fmt::print(stderr, "            oomkit heap suspects {}\n", f);
     for (const auto& f : r.reports) fmt::print(stderr, "            oomkit report {}\n", f);
+    for (const auto& f : r.profiles) fmt::print(stderr, "            oomkit profile {}   (where the heap was allocated, last sample)\n", f);
     for (const auto& w : r.warnings) fmt::print(stderr, "  WARNING   {}\n", w);
   }
   return r.status;

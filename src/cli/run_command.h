@@ -17,6 +17,7 @@ struct RunOptions {
   uint64_t snapshot_near_limit = 0;
   std::string out;
   std::string metrics;  // HOST:PORT
+  std::string profile_every;
   bool json = false;
 };
 

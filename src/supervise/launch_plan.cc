@@ -51,6 +51,8 @@ Result<LaunchPlan> PlanLaunch(const std::vector<std::string>& command, const Lau
   flags.push_back("--report-directory=" + o.out_dir);
   if (o.snapshot_near_limit) flags.push_back(fmt::format("--heapsnapshot-near-heap-limit={}", o.snapshot_near_limit));
   if (o.expose_gc && !p.through_node_options) flags.push_back("--expose-gc");
+  bool own_inspector = std::any_of(command.begin() + 1, command.end(), [](const std::string& a) { return a.starts_with("--inspect"); });
+  if (o.inspector && !own_inspector) flags.push_back("--inspect=127.0.0.1:0");
   flags.push_back("--require=" + o.probe_path);
   p.added_flags = flags;
 

@@ -23,11 +23,15 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "gc/trace_line.h"
 #include "supervise/heap_limit.h"
+#include "supervise/inspector_client.h"
 #include "supervise/output_splitter.h"
 
 namespace oomkit::supervise {
@@ -117,6 +121,9 @@ class Run {
   void OnProbe(ProbeConnection& c);
   void OnProbeLine(ProbeConnection& c, std::string_view line);
   void OnSignal();
+  void ScanForInspector(std::string_view chunk);
+  void ProfileLoop(std::string url);
+  void StopProfilers();
   Status OpenMetrics();
   void OnMetricsAccept();
   void OnMetrics(MetricsConnection& c);
@@ -143,6 +150,13 @@ class Run {
   std::map<uint32_t, ProcessSeen> processes_;
   std::vector<std::unique_ptr<ProbeConnection>> probes_;
   int metrics_fd_ = -1;
+  // The profiler threads: one per inspector announced on stderr.
+  std::string inspector_scan_;
+  std::vector<std::thread> profilers_;
+  std::vector<InspectorClient*> clients_;
+  std::mutex profile_mu_;
+  std::condition_variable profile_cv_;
+  bool stopping_profilers_ = false;
   std::vector<std::unique_ptr<MetricsConnection>> metrics_;
   http_parser_settings metrics_settings_{};
   std::unique_ptr<OutputSplitter> splitter_;
@@ -192,6 +206,93 @@ Status Run::Open() {
   signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   signal(SIGPIPE, SIG_IGN);
   return Status();
+}
+
+void Run::ScanForInspector(std::string_view chunk) {
+  static constexpr std::string_view kMarker = "Debugger listening on ";
+  inspector_scan_.append(chunk);
+  size_t at;
+  while ((at = inspector_scan_.find(kMarker)) != std::string::npos) {
+    size_t start = at + kMarker.size();
+    size_t end = inspector_scan_.find_first_of(" \r\n", start);
+    if (end == std::string::npos) break;  // the rest comes with the next chunk
+    std::string url = inspector_scan_.substr(start, end - start);
+    inspector_scan_.erase(0, end);
+    if (url.rfind("ws://", 0) == 0) profilers_.emplace_back(&Run::ProfileLoop, this, url);
+  }
+  if (inspector_scan_.size() > 4096) inspector_scan_.erase(0, inspector_scan_.size() - 256);
+}
+
+void Run::ProfileLoop(std::string url) {
+  InspectorClient client;
+  {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    if (stopping_profilers_) return;
+    clients_.push_back(&client);
+  }
+  auto done = [&] {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    clients_.erase(std::remove(clients_.begin(), clients_.end(), &client), clients_.end());
+  };
+  auto fail = [&](const std::string& why) {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    if (!stopping_profilers_) out_.warnings.push_back(fmt::format("sampling heap profiler ({}): {}", url, why));
+  };
+  uint32_t pid = 0;
+  if (Status s = client.Connect(url, 5000); !s.ok()) {
+    fail(s.message());
+    return done();
+  }
+  // The inspector is announced during node's start, before its main context
+  // exists: asked then, evaluate fails; so it is asked again each round.
+  auto ask_pid = [&] {
+    auto who = client.Call("Runtime.evaluate", R"({"expression":"process.pid","returnByValue":true})", 10000);
+    if (!who.ok()) return;
+    nlohmann::json j = nlohmann::json::parse(who.value(), nullptr, false);
+    if (j.is_object() && j.contains("result") && j["result"].contains("value") && j["result"]["value"].is_number())
+      pid = j["result"]["value"].get<uint32_t>();
+  };
+  ask_pid();
+  // One sample per 32 KiB allocated on average: V8's default, cheap enough to leave on.
+  if (auto s = client.Call("HeapProfiler.startSampling", R"({"samplingInterval":32768})", 10000); !s.ok()) {
+    fail(s.error());
+    return done();
+  }
+  for (int round = 0;; ++round) {
+    {
+      std::unique_lock<std::mutex> lock(profile_mu_);
+      profile_cv_.wait_for(lock, std::chrono::duration<double>(o_.profile_every_s), [&] { return stopping_profilers_; });
+      if (stopping_profilers_) break;
+    }
+    if (!pid) ask_pid();
+    if (!pid && round < 3) continue;
+    std::string file = fmt::format("{}/heap-{}.heapprofile", o_.out_dir, pid);
+    auto r = client.Call("HeapProfiler.getSamplingProfile", "{}", 60000);
+    if (!r.ok()) break;  // the process is gone (or too busy to answer for a minute)
+    nlohmann::json j = nlohmann::json::parse(r.value(), nullptr, false);
+    if (!j.is_object() || !j.contains("profile")) continue;
+    // Written whole under another name, then renamed: the file is always a complete profile.
+    std::string tmp = file + ".tmp";
+    auto fd = CreatePrivate(tmp);
+    if (!fd.ok()) break;
+    WriteAll(fd.value(), j["profile"].dump());
+    close(fd.value());
+    rename(tmp.c_str(), file.c_str());
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    ++out_.profiles_written;
+  }
+  done();
+}
+
+void Run::StopProfilers() {
+  {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    stopping_profilers_ = true;
+    for (InspectorClient* c : clients_) c->Shutdown();
+  }
+  profile_cv_.notify_all();
+  for (std::thread& t : profilers_) t.join();
+  profilers_.clear();
 }
 
 Status Run::OpenMetrics() {
@@ -366,6 +467,7 @@ void Run::OnStderr() {
     WriteAll(STDERR_FILENO, chunk);
     WriteAll(stderr_log_, chunk);
     ScanForWorkerOom(stderr_scan_, chunk);
+    if (o_.profile_every_s > 0) ScanForInspector(chunk);
     stderr_tail_.append(chunk);
     if (stderr_tail_.size() > 2 * kStderrTail) stderr_tail_.erase(0, stderr_tail_.size() - kStderrTail);
     return;
@@ -533,6 +635,7 @@ void Run::Loop() {
 }
 
 void Run::Finish() {
+  StopProfilers();
   out_.seconds = Elapsed();
   if (WIFEXITED(child_wait_status_)) out_.status = WEXITSTATUS(child_wait_status_);
   if (WIFSIGNALED(child_wait_status_)) {
@@ -542,6 +645,7 @@ void Run::Finish() {
   out_.crash = crash::ReadCrashOutput(stderr_tail_, out_.status);
   out_.snapshots = FilesEnding(o_.out_dir, "", ".heapsnapshot");
   out_.reports = FilesEnding(o_.out_dir, "report.", ".json");
+  out_.profiles = FilesEnding(o_.out_dir, "heap-", ".heapprofile");
   for (const std::string& f : out_.snapshots) chmod(f.c_str(), 0600);
   for (const std::string& f : out_.reports) chmod(f.c_str(), 0600);
   for (auto& [pid, p] : processes_) out_.processes.push_back(p);

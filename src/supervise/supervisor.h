@@ -34,6 +34,9 @@ struct SuperviseOptions {
   std::string metrics_host;
   uint16_t metrics_port = 0;  // 0: no endpoint
   uint32_t restarts = 0;      // shown in the metrics: runs before this one
+  // --profile-every: V8's sampling heap profiler through each node process's
+  // inspector, its profile saved as DIR/heap-PID.heapprofile this often.
+  double profile_every_s = 0;
   std::string last_exit_kind; // of the run before, for the metrics
 };
 
@@ -63,7 +66,8 @@ struct RunOutcome {
   uint64_t timeline_lines = 0;
   uint64_t worker_oom_lines = 0;  // ERR_WORKER_OUT_OF_MEMORY seen on stdout or stderr
   std::vector<ProcessSeen> processes;
-  std::vector<std::string> snapshots, reports;  // files in out_dir
+  std::vector<std::string> snapshots, reports, profiles;  // files in out_dir
+  uint64_t profiles_written = 0;
   std::vector<std::string> warnings;
   crash::CrashReport crash;      // from stderr and the status
   bool interrupted = false;      // oomkit passed on a signal

@@ -12,8 +12,9 @@ prog="$src/tests/programs/run-scenarios.js"
 summary() { node -e "const j = require('$1/summary.json'); if (!($2)) { console.error(JSON.stringify(j, null, 1)); process.exit(1); }" || fail "$3"; }
 child_of() { for _ in $(seq 100); do c=$(pgrep -P "$1" | head -1); [ -n "$c" ] && { echo "$c"; return; }; sleep 0.1; done; }
 
-# 1. The leak: V8's OOM, the evidence complete to the last GC, a threshold snapshot.
-rc=0; timeout 120 "$bin" run --heap-limit 64 --sample 100ms --snapshot-max 1 --out "$tmp/leak" -- node "$prog" leak \
+# 1. The leak: V8's OOM, the evidence complete to the last GC, a threshold
+#    snapshot, and the last sampling heap profile, which names the leak's site.
+rc=0; timeout 120 "$bin" run --heap-limit 64 --sample 100ms --snapshot-max 1 --profile-every 1s --out "$tmp/leak" -- node "$prog" leak \
   >"$tmp/leak.out" 2>"$tmp/leak.err" || rc=$?
 [ $rc = 134 ] || fail "leak: exit $rc, not 134: $(tail -5 "$tmp/leak.err")"
 summary "$tmp/leak" "j.exit.kind === 'v8-heap-oom' && ['Reached heap limit', 'Ineffective mark-compacts near heap limit'].includes(j.exit.location) && j.files.snapshots.length === 1 && j.files.reports.length === 1 && j.timeline_lines >= 10 && j.processes[0].old_space_limit === 64 * 1048576" "leak summary"
@@ -25,6 +26,12 @@ node -e "const j = require('$tmp/leak/summary.json'); const g = j.exit.last_gcs;
 node -e "const l = require('fs').readFileSync('$tmp/leak/timeline.ndjson', 'utf8').trim().split('\n').map(JSON.parse).pop(); if (l.heap_used < 0.8 * 64 * 1048576) process.exit(1)" ||
   fail "the last sample is not near the limit: $(tail -1 "$tmp/leak/timeline.ndjson")"
 "$bin" heap info "$(node -p "require('$tmp/leak/summary.json').files.snapshots[0]")" >/dev/null || fail "the threshold snapshot does not read"
+profile=$(node -p "require('$tmp/leak/summary.json').files.heap_profiles[0] || ''")
+[ -n "$profile" ] || fail "no sampling heap profile survived the OOM"
+"$bin" profile "$profile" --json >"$tmp/profile.json" || fail "the profile does not read"
+node -e "const j = require('$tmp/profile.json'); const g = j.sites.find((s) => s.function === 'grow' && s.url.endsWith('run-scenarios.js'));
+  if (!g || g.total_size < 0.5 * j.total_size) { console.error(JSON.stringify(j.sites.slice(0, 5))); process.exit(1); }" ||
+  fail "the last profile does not show the leak's allocation site"
 [ "$(stat -c %a "$tmp/leak")" = 700 ] || fail "the folder is not 0700"
 for f in "$tmp"/leak/*; do [ "$(stat -c %a "$f")" = 600 ] || fail "$f is not 0600"; done
 grep -q "FATAL ERROR: Reached heap limit" "$tmp/leak.err" || fail "stderr did not pass through"
