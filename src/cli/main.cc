@@ -254,6 +254,12 @@ int main(int argc, char** argv) {
                   "serve Prometheus text format on HOST:PORT/metrics (RSS, heap used/total/limit, external, event-loop "
                   "delay, GC counts and a GC pause histogram per node process, restarts) and /healthz/memory (JSON; 503 "
                   "when a heap is at 90 % of its limit); give a loopback address unless the network is yours");
+  run->add_option("--restart", run_o.restart,
+                  "on-crash: start the command again when it dies (not after a normal exit or a signal passed on), with a "
+                  "back-off of 1 s doubling to 30 s; each run's evidence in DIR/run-N")
+      ->check(CLI::IsMember({"on-crash"}));
+  run->add_option("--max-restarts", run_o.max_restarts, "with --restart: at most this many restarts (default 5)")
+      ->check(CLI::Range(0, 1000));
   run->add_flag("--json", run_o.json, "print the end summary as JSON on stderr (stdout is the application's)");
   run->add_option("COMMAND", run_o.command, "the command, after --: node [flags] app.js [args], or npm run build, ...")
       ->required();

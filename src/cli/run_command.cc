@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -90,85 +91,64 @@ std::string Kind(const supervise::RunOutcome& r) {
   return r.status == 0 ? "normal-exit" : "exit-status";
 }
 
-}  // namespace
+// What a run needs that does not change from one restart to the next.
+struct RunSetup {
+  uint64_t heap_mb = 0;
+  double snapshot_at = 0, sample_s = 0.5, profile_every = 0;
+  std::string metrics_host;
+  uint16_t metrics_port = 0;
+  int64_t oom_kills_before = -1;
+  const supervise::MemoryLimits* limits = nullptr;
+};
 
-int RunRun(const RunOptions& o) {
-  auto fail = [](const std::string& m) {
-    fmt::print(stderr, "oomkit run: {}\n", m);
-    return 2;
-  };
-  if (o.command.empty()) return fail("give the command after --, e.g. oomkit run -- node app.js");
-  double snapshot_at = 0;
-  {
-    std::string_view t = o.snapshot_at;
-    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), snapshot_at);
-    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || snapshot_at < 0 || snapshot_at > 100)
-      return fail(fmt::format("--snapshot-at '{}': give a percentage of the heap limit, e.g. 85% (0: never)", o.snapshot_at));
-    snapshot_at /= 100;
-  }
-  auto sample = ParseDuration(o.sample);
-  if (!sample.ok()) return fail("--sample " + sample.error());
-  auto limits = supervise::ReadMemoryLimits();
-  if (!limits.ok()) return fail(limits.error());
-  int64_t oom_kills_before = OomKills(limits.value());
-  auto heap_mb = HeapLimitMb(o, limits.value());
-  if (!heap_mb.ok()) return fail(heap_mb.error());
-  auto dir = MakeOutDir(o.out);
-  if (!dir.ok()) return fail(dir.error());
-  const std::string& d = dir.value();
+struct RunEnd {
+  int status = 0;
+  std::string kind;
+  bool interrupted = false;
+  double seconds = 0;
+};
 
-  double profile_every = 0;
-  if (!o.profile_every.empty()) {
-    auto every = ParseDuration(o.profile_every);
-    if (!every.ok()) return fail("--profile-every " + every.error());
-    profile_every = every.value();
-  }
+// One run of the command, its evidence in the new folder d.
+Result<RunEnd> RunIn(const RunOptions& o, const RunSetup& setup, const std::string& d, uint32_t restarts,
+                     const std::string& last_kind) {
   supervise::LaunchOptions lo;
-  lo.inspector = profile_every > 0;
-  lo.heap_limit_mb = heap_mb.value();
+  lo.inspector = setup.profile_every > 0;
+  lo.heap_limit_mb = setup.heap_mb;
   lo.out_dir = d;
   lo.probe_path = d + "/probe.js";
   lo.probe_socket = d + "/probe.sock";
-  lo.sample_ms = static_cast<int>(std::lround(sample.value() * 1000));
+  lo.sample_ms = static_cast<int>(std::lround(setup.sample_s * 1000));
   lo.snapshot_near_limit = o.snapshot_near_limit;
-  if (Status s = WritePrivate(lo.probe_path, supervise::ProbeSource()); !s.ok()) return fail(s.message());
+  if (Status s = WritePrivate(lo.probe_path, supervise::ProbeSource()); !s.ok()) return Status::Error(s.message());
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) env.emplace_back(*e);
   auto plan = supervise::PlanLaunch(o.command, lo, env);
-  if (!plan.ok()) return fail(plan.error());
+  if (!plan.ok()) return Status::Error(plan.error());
   if (o.snapshot_near_limit)
     fmt::print(stderr, "oomkit run: --snapshot-near-limit: V8 raises the heap limit while it writes the snapshot (measured: a "
                        "64 MiB-limit process grew to 153 MiB of heap and ~900 MB RSS); the container must have that room\n");
 
   supervise::SuperviseOptions so;
-  if (!o.metrics.empty()) {
-    size_t colon = o.metrics.rfind(':');
-    unsigned port = 0;
-    std::string host = colon == std::string::npos ? "127.0.0.1" : o.metrics.substr(0, colon);
-    std::string port_text = colon == std::string::npos ? o.metrics : o.metrics.substr(colon + 1);
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
-      return fail(fmt::format("--metrics '{}': give HOST:PORT, e.g. 127.0.0.1:9464", o.metrics));
-    so.metrics_host = host.empty() ? "127.0.0.1" : host;
-    so.metrics_port = static_cast<uint16_t>(port);
-  }
+  so.metrics_host = setup.metrics_host;
+  so.metrics_port = setup.metrics_port;
+  so.restarts = restarts;
+  so.last_exit_kind = last_kind;
   so.plan = plan.take();
   so.out_dir = d;
-  so.snapshot_at = snapshot_at;
-  so.old_space_size_given = heap_mb.value() > 0;
-  so.profile_every_s = profile_every;
+  so.snapshot_at = setup.snapshot_at;
+  so.old_space_size_given = setup.heap_mb > 0;
+  so.profile_every_s = setup.profile_every;
   so.snapshot_max = o.snapshot_max;
   so.note = [](const std::string& s) { fmt::print(stderr, "oomkit run: {}\n", s); };
   std::string shown;
   for (const std::string& a : o.command) shown += (shown.empty() ? "" : " ") + a;
   fmt::print(stderr, "oomkit run: {} (evidence in {}{}{})\n", shown, d,
-             heap_mb.value() ? fmt::format(", --max-old-space-size={}", heap_mb.value()) : "",
+             setup.heap_mb ? fmt::format(", --max-old-space-size={}", setup.heap_mb) : "",
              so.metrics_port ? fmt::format(", metrics on http://{}:{}/metrics", so.metrics_host, so.metrics_port) : "");
   auto result = supervise::Supervise(so);
-  if (!result.ok()) return fail(result.error());
+  if (!result.ok()) return Status::Error(result.error());
   supervise::RunOutcome& r = result.value();
-  int64_t oom_kills_after = OomKills(limits.value());
+  int64_t oom_kills_after = OomKills(*setup.limits);
   std::string kind = Kind(r);
 
   // Which process died: the crash text names its pid.
@@ -184,8 +164,8 @@ int RunRun(const RunOptions& o) {
   if (kind == "normal-exit") summary = "exited normally";
   if (kind == "exit-status") summary = fmt::format("exited with status {}", r.status);
   if (kind == "signal") summary = fmt::format("ended by signal {} ({})", r.signal, strsignal(r.signal));
-  if (kind == "kernel-oom-kill" && oom_kills_before >= 0)
-    summary += oom_kills_after > oom_kills_before ? " (confirmed: the cgroup's oom_kill count rose)"
+  if (kind == "kernel-oom-kill" && setup.oom_kills_before >= 0)
+    summary += oom_kills_after > setup.oom_kills_before ? " (confirmed: the cgroup's oom_kill count rose)"
                                                   : " (but the cgroup's oom_kill count did not change: another process may have "
                                                     "sent it, or the kernel's global OOM killer)";
 
@@ -222,7 +202,7 @@ int RunRun(const RunOptions& o) {
            {"location", r.crash.location.empty() ? Json() : Json(r.crash.location)},
            {"died_pid", died ? Json(died->pid) : Json()},
            {"died_argv", died ? Json(died->argv) : Json()},
-           {"oom_kill_count_rose", oom_kills_before >= 0 ? Json(oom_kills_after > oom_kills_before) : Json()},
+           {"oom_kill_count_rose", setup.oom_kills_before >= 0 ? Json(oom_kills_after > setup.oom_kills_before) : Json()},
            {"last_gcs", last_gcs},
            {"next_steps", r.crash.next_steps}}},
          {"seconds", std::round(r.seconds * 1000) / 1000},
@@ -247,7 +227,7 @@ int RunRun(const RunOptions& o) {
     fmt::print(stderr, "{}\n", j.dump(1));
   } else {
     fmt::print(stderr, "\noomkit run: {} (pid {}) {} after {:.1f} s: {} [{}, exit {}]\n", shown, r.pid,
-               kind == "normal-exit" ? "ended" : "died", r.seconds, summary, kind, r.status);
+               kind == "normal-exit" || kind == "exit-status" ? "ended" : "died", r.seconds, summary, kind, r.status);
     if (died && died->pid != r.pid) fmt::print(stderr, "  the process that died: pid {} ({})\n", died->pid, died->argv);
     for (const auto& p : r.processes)
       if (p.samples)
@@ -266,7 +246,101 @@ int RunRun(const RunOptions& o) {
     for (const auto& f : r.profiles) fmt::print(stderr, "            oomkit profile {}   (where the heap was allocated, last sample)\n", f);
     for (const auto& w : r.warnings) fmt::print(stderr, "  WARNING   {}\n", w);
   }
-  return r.status;
+  return RunEnd{r.status, kind, r.interrupted, r.seconds};
+}
+
+}  // namespace
+
+int RunRun(const RunOptions& o) {
+  auto fail = [](const std::string& m) {
+    fmt::print(stderr, "oomkit run: {}\n", m);
+    return 2;
+  };
+  if (o.command.empty()) return fail("give the command after --, e.g. oomkit run -- node app.js");
+  double snapshot_at = 0;
+  {
+    std::string_view t = o.snapshot_at;
+    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), snapshot_at);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || snapshot_at < 0 || snapshot_at > 100)
+      return fail(fmt::format("--snapshot-at '{}': give a percentage of the heap limit, e.g. 85% (0: never)", o.snapshot_at));
+    snapshot_at /= 100;
+  }
+  auto sample = ParseDuration(o.sample);
+  if (!sample.ok()) return fail("--sample " + sample.error());
+  auto limits = supervise::ReadMemoryLimits();
+  if (!limits.ok()) return fail(limits.error());
+  int64_t oom_kills_before = OomKills(limits.value());
+  auto heap_mb = HeapLimitMb(o, limits.value());
+  if (!heap_mb.ok()) return fail(heap_mb.error());
+  auto dir = MakeOutDir(o.out);
+  if (!dir.ok()) return fail(dir.error());
+  const std::string& d = dir.value();
+
+  RunSetup setup;
+  setup.heap_mb = heap_mb.value();
+  setup.snapshot_at = snapshot_at;
+  setup.sample_s = sample.value();
+  setup.limits = &limits.value();
+  setup.oom_kills_before = oom_kills_before;
+  if (!o.profile_every.empty()) {
+    auto every = ParseDuration(o.profile_every);
+    if (!every.ok()) return fail("--profile-every " + every.error());
+    setup.profile_every = every.value();
+  }
+  if (!o.metrics.empty()) {
+    size_t colon = o.metrics.rfind(':');
+    unsigned port = 0;
+    std::string host = colon == std::string::npos ? "127.0.0.1" : o.metrics.substr(0, colon);
+    std::string port_text = colon == std::string::npos ? o.metrics : o.metrics.substr(colon + 1);
+    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+      return fail(fmt::format("--metrics '{}': give HOST:PORT, e.g. 127.0.0.1:9464", o.metrics));
+    setup.metrics_host = host.empty() ? "127.0.0.1" : host;
+    setup.metrics_port = static_cast<uint16_t>(port);
+  }
+  if (o.restart.empty()) {
+    auto end = RunIn(o, setup, d, 0, "");
+    if (!end.ok()) return fail(end.error());
+    return end.value().status;
+  }
+  // --restart on-crash: each run's evidence in DIR/run-N; a back-off of 1 s,
+  // doubling to 30 s, reset after a run that lived a minute.
+  double backoff = 1;
+  std::string last_kind;
+  Json runs = Json::array();
+  int status = 0;
+  for (int n = 1;; ++n) {
+    std::string sub = fmt::format("{}/run-{}", d, n);
+    if (mkdir(sub.c_str(), 0700) != 0) return fail(fmt::format("{}: cannot create it: {}", sub, std::strerror(errno)));
+    auto end = RunIn(o, setup, sub, static_cast<uint32_t>(n - 1), last_kind);
+    if (!end.ok()) return fail(end.error());
+    const RunEnd& e = end.value();
+    status = e.status;
+    last_kind = e.kind;
+    runs.push_back({{"folder", sub}, {"kind", e.kind}, {"status", e.status}, {"seconds", std::round(e.seconds * 1000) / 1000}});
+    bool crashed = e.status != 0 && !e.interrupted;
+    if (!crashed || n > o.max_restarts) {
+      if (crashed) fmt::print(stderr, "oomkit run: {} restarts were allowed (--max-restarts): giving up\n", o.max_restarts);
+      break;
+    }
+    if (e.seconds >= 60) backoff = 1;
+    fmt::print(stderr, "oomkit run: restarting in {} ({} of at most {})\n", FormatDuration(backoff), n, o.max_restarts);
+    // The wait ends early on SIGINT or SIGTERM: then there is no restart.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    timespec wait{static_cast<time_t>(backoff), static_cast<long>((backoff - std::floor(backoff)) * 1e9)};
+    int got = sigtimedwait(&set, nullptr, &wait);
+    sigprocmask(SIG_UNBLOCK, &set, nullptr);
+    if (got > 0) break;
+    backoff = std::min(30.0, backoff * 2);
+  }
+  Json all{{"command", o.command}, {"restarts", runs.size() - 1}, {"runs", runs}};
+  if (Status s = WritePrivate(d + "/summary.json", all.dump(1) + "\n"); !s.ok()) fmt::print(stderr, "oomkit run: {}\n", s.message());
+  return status;
 }
 
 }  // namespace oomkit::cli

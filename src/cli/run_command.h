@@ -18,6 +18,8 @@ struct RunOptions {
   std::string out;
   std::string metrics;  // HOST:PORT
   std::string profile_every;
+  std::string restart;      // "on-crash"
+  int max_restarts = 5;
   bool json = false;
 };
 

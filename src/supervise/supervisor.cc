@@ -211,6 +211,12 @@ Status Run::Open() {
 void Run::ScanForInspector(std::string_view chunk) {
   static constexpr std::string_view kMarker = "Debugger listening on ";
   inspector_scan_.append(chunk);
+  // A process that ends with a debugger attached waits for it to leave: ours
+  // leaves at once (the profile so far is already on disk).
+  if (inspector_scan_.find("Waiting for the debugger to disconnect") != std::string::npos) {
+    std::lock_guard<std::mutex> lock(profile_mu_);
+    for (InspectorClient* c : clients_) c->Shutdown();
+  }
   size_t at;
   while ((at = inspector_scan_.find(kMarker)) != std::string::npos) {
     size_t start = at + kMarker.size();

@@ -47,8 +47,9 @@ rc=0; wait $sup || rc=$?
 [ $rc = 137 ] || fail "SIGKILL: exit $rc"
 summary "$tmp/kill" "j.exit.kind === 'kernel-oom-kill' && j.exit.signal === 9" "SIGKILL summary"
 
-# 3. A plain exit status is passed on.
-rc=0; "$bin" run --out "$tmp/exit3" -- node "$prog" exit3 >"$tmp/exit3.out" 2>/dev/null || rc=$?
+# 3. A plain exit status is passed on, at once, even with the profiler's
+#    inspector session attached (node waits for a debugger to leave).
+rc=0; timeout 20 "$bin" run --profile-every 1s --out "$tmp/exit3" -- node "$prog" exit3 >"$tmp/exit3.out" 2>/dev/null || rc=$?
 [ $rc = 3 ] && grep -q "exiting with 3" "$tmp/exit3.out" || fail "exit 3: got $rc"
 summary "$tmp/exit3" "j.exit.kind === 'exit-status' && j.exit.status === 3" "exit 3 summary"
 
@@ -84,7 +85,18 @@ rc=0; timeout 120 "$bin" run --heap-limit 64 --sample 100ms --snapshot-at 0 --ou
 summary "$tmp/sh" "j.through_node_options && j.exit.kind === 'v8-heap-oom' && j.exit.died_pid !== j.pid && j.processes.some((p) => p.pid === j.exit.died_pid && p.samples > 5 && p.gc_lines > 5)" "NODE_OPTIONS summary"
 [ -s "$tmp/sh/gc.log" ] || fail "no GC trace through the probe"
 
-# 8. Never over an existing folder.
+# 8. --restart on-crash: a crashing child is started again, each run's evidence
+#    in its own folder, until --max-restarts; a normal exit is not restarted.
+rc=0; timeout 60 "$bin" run --restart on-crash --max-restarts 2 --out "$tmp/restart" -- node "$prog" exit3 >/dev/null 2>"$tmp/restart.err" || rc=$?
+[ $rc = 3 ] || fail "restart: exit $rc"
+summary "$tmp/restart" "j.restarts === 2 && j.runs.length === 3 && j.runs.every((r) => r.kind === 'exit-status' && r.status === 3)" "restart summary"
+for n in 1 2 3; do [ -s "$tmp/restart/run-$n/summary.json" ] || fail "no evidence for run $n"; done
+grep -q "giving up" "$tmp/restart.err" || fail "restart: no word when giving up"
+rc=0; "$bin" run --restart on-crash --out "$tmp/norestart" -- node -e 0 2>/dev/null || rc=$?
+[ $rc = 0 ] || fail "restart after a normal exit: exit $rc"
+summary "$tmp/norestart" "j.runs.length === 1 && j.runs[0].kind === 'normal-exit'" "no restart after a normal exit"
+
+# 9. Never over an existing folder.
 rc=0; "$bin" run --out "$tmp/exit3" -- node -e 0 2>"$tmp/exists.err" || rc=$?
 [ $rc = 2 ] && grep -q "exists" "$tmp/exists.err" || fail "existing --out: exit $rc"
 echo "run_supervise: ok"
