@@ -39,7 +39,7 @@ TEST(TargetUrl, RejectsWhatItCannotSendWithAReason) {
 TEST(RequestTemplate, PlainGetIsOneFixedBuffer) {
   auto t = RequestTemplate::Build(ParseTargetUrl("http://127.0.0.1:9/a").take(), {}).take();
   EXPECT_FALSE(t.has_id());
-  EXPECT_EQ(t.bytes(), "GET /a HTTP/1.1\r\nHost: 127.0.0.1:9\r\nUser-Agent: oomkit-load/" OOMKIT_VERSION "\r\n\r\n");
+  EXPECT_EQ(t.bytes(), "GET /a HTTP/1.1\r\nHost: 127.0.0.1:9\r\n\r\n");
 }
 
 TEST(RequestTemplate, BodyHeadersAndUniqueIds) {
@@ -53,8 +53,8 @@ TEST(RequestTemplate, BodyHeadersAndUniqueIds) {
   std::string buf(t.max_size(), '\0');
   buf.resize(t.Render(1764000000000042, buf.data()));
   EXPECT_EQ(buf,
-            "POST /a?x=1&id=1764000000000042 HTTP/1.1\r\nUser-Agent: oomkit-load/" OOMKIT_VERSION
-            "\r\nX-Request-Id: 1764000000000042\r\nContent-Type: application/json\r\nHost: example.test\r\n"
+            "POST /a?x=1&id=1764000000000042 HTTP/1.1\r\n"
+            "X-Request-Id: 1764000000000042\r\nContent-Type: application/json\r\nHost: example.test\r\n"
             "Content-Length: 7\r\n\r\n{\"k\":1}");
   RequestSpec ids;
   ids.unique_ids = true;
