@@ -10,4 +10,4 @@ case "$kind" in
   *) echo "usage: build.sh [release|asan|fuzz]" >&2; exit 2 ;;
 esac
 cmake -S "$root" -B "$root/$dir" -G Ninja "${flags[@]}" >/dev/null
-if [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz gc_log_fuzz node_report_fuzz; else cmake --build "$root/$dir"; fi
+if [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz gc_log_fuzz node_report_fuzz load_spec_fuzz; else cmake --build "$root/$dir"; fi

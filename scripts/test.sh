@@ -35,3 +35,6 @@ fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-60}" 4096 "$root"/tests/fuzz-c
 fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-30}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt
 fuzz node_report_fuzz "${OOMKIT_FUZZ_REPORT_SECONDS:-20}" 65536 "$shared"/samples/node*/report*.json \
   "$shared"/samples/node20/heap-prof.heapprofile
+# URLs, durations, rate profiles and the stdout splitter; seeds: real trace output and the test programs.
+fuzz load_spec_fuzz "${OOMKIT_FUZZ_LOAD_SECONDS:-15}" 4096 "$shared"/samples/node20/leak.trace-gc.stdout.txt \
+  "$shared"/samples/node26/leak.trace-gc.stdout.txt "$root"/tests/programs/run-scenarios.js
