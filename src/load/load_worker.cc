@@ -22,7 +22,11 @@ constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kLateNs = 1'000'000;              // a send this far past its due time is late
 constexpr int64_t kTimeoutCheckNs = 10'000'000;     // timeouts and connect retries are checked this often
 
-int64_t ToNs(double seconds) { return static_cast<int64_t>(std::llround(seconds * 1e9)); }
+// Seconds to nanoseconds; "never" (a due time past the profile) is INT64_MAX.
+int64_t ToNs(double seconds) {
+  if (!(seconds < 9e9)) return INT64_MAX;
+  return static_cast<int64_t>(std::llround(seconds * 1e9));
+}
 
 // epoll_pwait2 takes a nanosecond timeout (Linux 5.11); older kernels get
 // epoll_wait with the timeout rounded up to a millisecond.

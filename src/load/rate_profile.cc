@@ -156,8 +156,12 @@ double RateProfile::DueTime(uint64_t i) const {
 }
 
 uint64_t RateProfile::total() const {
+  // Requests due strictly inside the profile: when N(end) is k + 1/2 exactly,
+  // request k would be due at the end itself, which is not in it.
   double n = DueBy(duration_s());
-  return static_cast<uint64_t>(std::floor(n + 0.5 + 1e-9));
+  auto k = static_cast<uint64_t>(std::floor(n + 0.5 + 1e-9));
+  while (k > 0 && std::isinf(DueTime(k - 1))) --k;
+  return k;
 }
 
 double RateProfile::peak_rate() const {

@@ -41,6 +41,16 @@ TEST(RateProfile, RampInvertsItsIntegral) {
   for (uint64_t i = 0; i < 15000; i += 499) EXPECT_NEAR(down.DueBy(down.DueTime(i)), static_cast<double>(i) + 0.5, 1e-6);
 }
 
+TEST(RateProfile, AProfileEndingOnAHalfCountsOnlyRequestsInsideIt) {
+  // Found by the fuzzer: 3 -> 64 req/s over 7 s integrates to 234.5, and
+  // request 234 would be due at the very end (DueTime: never).
+  auto p = RateProfile::ParseRamp("3:64:7").take();
+  EXPECT_NEAR(p.DueBy(7), 234.5, 1e-9);
+  EXPECT_EQ(p.total(), 234u);
+  EXPECT_LT(p.DueTime(p.total() - 1), 7.0);
+  EXPECT_TRUE(std::isinf(p.DueTime(p.total())));
+}
+
 TEST(RateProfile, FitToHoldsOrCuts) {
   auto ramp = RateProfile::ParseRamp("0:1000:10s").take();
   ramp.FitTo(20);
