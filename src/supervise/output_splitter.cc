@@ -34,37 +34,41 @@ bool OutputSplitter::IsTrace(std::string_view line) const {
 }
 
 void OutputSplitter::Feed(std::string_view data) {
-  while (!data.empty()) {
-    if (held_.empty()) {
-      // The application's bytes, up to the next place a trace line may start.
-      size_t bracket = data.find('[');
-      if (bracket == std::string_view::npos) {
-        pass_(data);
-        return;
-      }
-      if (bracket) pass_(data.substr(0, bracket));
-      data.remove_prefix(bracket);
+  if (held_.empty()) return Scan(data);
+  // A candidate was cut by the chunk: scan it again with what follows.
+  std::string joined = std::move(held_);
+  held_.clear();
+  joined.append(data);
+  Scan(joined);
+}
+
+// One pass over s, in place: the application's bytes go out in one piece per
+// run between trace lines; a '[' costs the prefix check (a few bytes) and,
+// only when that matches, one parse of its line.
+void OutputSplitter::Scan(std::string_view s) {
+  size_t passed = 0;  // s[passed, at) is the application's, not yet passed on
+  size_t line_end = 0;  // the newline ending the line of the last candidate (npos: s has none after it)
+  bool searched = false;
+  for (size_t at = s.find('['); at != std::string_view::npos; at = s.find('[', at + 1)) {
+    if (!MayStartTraceLine(s.substr(at, 32))) continue;
+    if (!searched || (line_end != std::string_view::npos && line_end < at)) line_end = s.find('\n', at);
+    searched = true;
+    if (line_end == std::string_view::npos) {
+      // The rest may be a trace line still arriving: held, if not too long.
+      if (s.size() - at > kMaxHeld) break;
+      if (at > passed) pass_(s.substr(passed, at - passed));
+      held_.assign(s.substr(at));
+      return;
     }
-    // A candidate: from a '[' to its newline, while it may still be V8's.
-    size_t nl = data.find('\n');
-    size_t take = nl == std::string_view::npos ? data.size() : nl + 1;
-    held_.append(data.substr(0, take));
-    data.remove_prefix(take);
-    bool whole = held_.back() == '\n';
-    if (whole && MayStartTraceLine(held_) && IsTrace(held_)) {
-      ++trace_lines_;
-      trace_(held_);
-      held_.clear();
-      continue;
-    }
-    if (!whole && MayStartTraceLine(held_) && held_.size() <= kMaxHeld) continue;  // wait for more
-    // Not V8's: its first byte is the application's; a trace line may still
-    // start at a later '[' inside it (V8 wrote into the middle of a line).
-    std::string rest = held_.substr(1);
-    held_.clear();
-    pass_("[");
-    Feed(rest);
+    std::string_view line = s.substr(at, line_end + 1 - at);
+    if (!IsTrace(line)) continue;
+    if (at > passed) pass_(s.substr(passed, at - passed));
+    ++trace_lines_;
+    trace_(line);
+    passed = line_end + 1;
+    at = line_end;
   }
+  if (passed < s.size()) pass_(s.substr(passed));
 }
 
 void OutputSplitter::Finish() {

@@ -35,6 +35,7 @@ class OutputSplitter {
 
  private:
   bool IsTrace(std::string_view line_with_newline) const;
+  void Scan(std::string_view data);
   Sink pass_, trace_;
   std::function<bool(uint32_t)> is_ours_;
   std::string held_;  // from a '[': bytes that may be the start of a trace line
