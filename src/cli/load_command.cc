@@ -16,6 +16,7 @@
 
 #include "common/duration.h"
 #include "common/format.h"
+#include "common/new_file.h"
 #include "load/load_run.h"
 
 namespace oomkit::cli {
@@ -29,17 +30,6 @@ load::LoadRun* g_run = nullptr;
 
 void OnSignal(int) {
   if (g_run) g_run->Stop();
-}
-
-// "1%", "0.5 %", "1": a percentage.
-Result<double> ParsePercent(std::string_view text) {
-  std::string_view t = text;
-  while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
-  double v = 0;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (t.empty() || ec != std::errc() || end != t.data() + t.size() || v < 0 || v > 100)
-    return Status::Error(fmt::format("--max-error-rate '{}': give a percentage from 0 to 100, e.g. 1%", text));
-  return v / 100;
 }
 
 std::string Micros(uint64_t us) {
@@ -172,16 +162,6 @@ Result<load::LoadConfig> BuildConfig(const LoadOptions& o, load::RequestSpec* sp
   return c;
 }
 
-// The file must not exist: oomkit never writes over what the user has.
-Result<FILE*> CreateNew(const std::string& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status::Error("the file exists; oomkit never writes over a file, give a new name");
-    return Status::Error(fmt::format("cannot create it: {}", std::strerror(errno)));
-  }
-  return fdopen(fd, "w");
-}
-
 Json IntervalJson(const load::Interval& in, const load::LoadConfig& c, int64_t start_unix_ms) {
   const Counters& k = in.stats.counters;
   double length = in.end_s - in.start_s;
@@ -297,7 +277,7 @@ int RunLoad(const LoadOptions& o) {
   if (!o.max_error_rate.empty()) {
     auto e = ParsePercent(o.max_error_rate);
     if (!e.ok()) {
-      fmt::print(stderr, "oomkit load: {}\n", e.error());
+      fmt::print(stderr, "oomkit load: --max-error-rate {}\n", e.error());
       return 2;
     }
     th.max_error_rate = e.value();
@@ -318,12 +298,12 @@ int RunLoad(const LoadOptions& o) {
   config.endpoint = endpoint.take();
   FILE* timeline = nullptr;
   if (!o.timeline.empty()) {
-    auto f = CreateNew(o.timeline);
-    if (!f.ok()) {
-      fmt::print(stderr, "oomkit load: {}: {}\n", o.timeline, f.error());
+    auto fd = CreateNewFile(o.timeline, 0644);
+    if (!fd.ok()) {
+      fmt::print(stderr, "oomkit load: {}: {}\n", o.timeline, fd.error());
       return 2;
     }
-    timeline = f.value();
+    timeline = fdopen(fd.value(), "w");
   }
 
   load::LoadRun run(config);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/duration.h"
+#include "common/new_file.h"
 #include "supervise/heap_limit.h"
 #include "supervise/memory_limits.h"
 #include "supervise/node_probe.h"
@@ -50,11 +51,8 @@ Result<std::string> MakeOutDir(const std::string& asked) {
 }
 
 Status WritePrivate(const std::string& path, std::string_view data) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Error(fmt::format("{}: cannot create it: {}", path, std::strerror(errno)));
-  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
-  close(fd);
-  return ok ? Status() : Status::Error(fmt::format("{}: cannot write it", path));
+  Status s = WriteNewFile(path, data, 0600);
+  return s.ok() ? s : Status::Error(fmt::format("{}: {}", path, s.message()));
 }
 
 // The cgroup's count of OOM kills, to tell a kernel OOM kill from a kill -9.
@@ -257,15 +255,8 @@ int RunRun(const RunOptions& o) {
     return 2;
   };
   if (o.command.empty()) return fail("give the command after --, e.g. oomkit run -- node app.js");
-  double snapshot_at = 0;
-  {
-    std::string_view t = o.snapshot_at;
-    while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
-    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), snapshot_at);
-    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || snapshot_at < 0 || snapshot_at > 100)
-      return fail(fmt::format("--snapshot-at '{}': give a percentage of the heap limit, e.g. 85% (0: never)", o.snapshot_at));
-    snapshot_at /= 100;
-  }
+  auto snapshot_at = ParsePercent(o.snapshot_at);
+  if (!snapshot_at.ok()) return fail("--snapshot-at " + snapshot_at.error() + ": a share of the old space's limit, 0 for never");
   auto sample = ParseDuration(o.sample);
   if (!sample.ok()) return fail("--sample " + sample.error());
   auto limits = supervise::ReadMemoryLimits();
@@ -279,7 +270,7 @@ int RunRun(const RunOptions& o) {
 
   RunSetup setup;
   setup.heap_mb = heap_mb.value();
-  setup.snapshot_at = snapshot_at;
+  setup.snapshot_at = snapshot_at.value();
   setup.sample_s = sample.value();
   setup.limits = &limits.value();
   setup.oom_kills_before = oom_kills_before;

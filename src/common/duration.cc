@@ -32,6 +32,16 @@ Result<double> ParseDuration(std::string_view text, bool allow_zero) {
   return seconds;
 }
 
+Result<double> ParsePercent(std::string_view text) {
+  std::string_view t = text;
+  while (!t.empty() && (t.back() == '%' || t.back() == ' ')) t.remove_suffix(1);
+  double v = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || end != t.data() + t.size() || !(v >= 0 && v <= 100))
+    return Status::Error(fmt::format("'{}' is not a percentage from 0 to 100 (e.g. 1%)", text));
+  return v / 100;
+}
+
 std::string FormatDuration(double s) {
   if (s < 1e-3) return fmt::format("{:.0f} us", s * 1e6);
   if (s < 1) return fmt::format("{:.0f} ms", s * 1e3);

@@ -24,6 +24,14 @@ TEST(Duration, RejectsWithTheTextInTheMessage) {
   EXPECT_FALSE(ParseDuration("0s").ok());
 }
 
+TEST(Percent, ParsesWithOrWithoutTheSign) {
+  EXPECT_DOUBLE_EQ(ParsePercent("1%").value(), 0.01);
+  EXPECT_DOUBLE_EQ(ParsePercent("85 %").value(), 0.85);
+  EXPECT_DOUBLE_EQ(ParsePercent("0").value(), 0);
+  for (const char* bad : {"", "%", "101%", "-1%", "x%"})
+    EXPECT_NE(ParsePercent(bad).error().find(std::string("'") + bad + "'"), std::string::npos) << bad;
+}
+
 TEST(Duration, Formats) {
   EXPECT_EQ(FormatDuration(0.25), "250 ms");
   EXPECT_EQ(FormatDuration(10), "10 s");

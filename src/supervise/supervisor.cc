@@ -29,6 +29,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "common/new_file.h"
 #include "gc/trace_line.h"
 #include "supervise/heap_limit.h"
 #include "supervise/inspector_client.h"
@@ -46,8 +47,8 @@ int64_t UnixMs() {
 
 // A file of the run: created here, never over another, readable by its owner only.
 Result<int> CreatePrivate(const std::string& path) {
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_APPEND, 0600);
-  if (fd < 0) return Status::Error(fmt::format("{}: cannot create it: {}", path, std::strerror(errno)));
+  auto fd = CreateNewFile(path, 0600);
+  if (!fd.ok()) return Status::Error(fmt::format("{}: {}", path, fd.error()));
   return fd;
 }
 
