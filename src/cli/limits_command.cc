@@ -124,7 +124,7 @@ int RunLimits(const LimitsOptions& o) {
              measured_default ? "heap_size_limit, asked of node" : "predicted from V8's rule");
   if (configured) fmt::print("  with NODE_OPTIONS    {}\n", MiB(configured));
   fmt::print("recommended\n  --max-old-space-size={}   (75 % of {} for the heap, less the {} young generation)\n",
-             recommended, GiB(m.enforced()), MiB(supervise::YoungGenerationFor(0, major)));
+             recommended, GiB(m.enforced()), MiB(supervise::YoungGenerationFor(major)));
   for (const std::string& w : warnings) fmt::print("WARNING: {}\n", w);
   return 0;
 }

@@ -33,7 +33,7 @@ HeapLimit DefaultHeapLimit(uint64_t memory, int major) {
   return {old, 3 * semi};
 }
 
-uint64_t YoungGenerationFor(uint64_t, int major) { return 3 * RuleFor(major).max; }
+uint64_t YoungGenerationFor(int major) { return 3 * RuleFor(major).max; }
 
 uint64_t OldSpaceLimit(uint64_t total, int major, bool given) {
   SemiSpaceRule r = RuleFor(major);
@@ -47,7 +47,7 @@ uint64_t OldSpaceLimit(uint64_t total, int major, bool given) {
 
 uint64_t RecommendedOldSpaceMiB(uint64_t memory, int major) {
   uint64_t heap = memory / 4 * 3;
-  uint64_t young = YoungGenerationFor(heap, major);
+  uint64_t young = YoungGenerationFor(major);
   uint64_t old = heap > young ? heap - young : 0;
   return std::max<uint64_t>(64, old / kMiB);
 }

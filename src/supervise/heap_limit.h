@@ -26,7 +26,7 @@ HeapLimit DefaultHeapLimit(uint64_t memory, int node_major);
 
 // The young generation V8 adds to --max-old-space-size=N (the default
 // semi-space cap): 48 MiB on 16-22, 192 MiB on 24, 96 MiB on 26.
-uint64_t YoungGenerationFor(uint64_t old_space, int node_major);
+uint64_t YoungGenerationFor(int node_major);
 
 // The old space's limit behind a heap_size_limit that V8 reports: V8 aborts
 // when the old generation reaches it, so heapUsed nears it at an OOM while

@@ -58,9 +58,9 @@ TEST(RecommendedOldSpace, LeavesAQuarterOutsideTheHeap) {
   // Never below 64 MiB, however small the container.
   EXPECT_EQ(RecommendedOldSpaceMiB(128 * kMiB, 24), 64u);
   // --max-old-space-size=N gives N + 48/192/96 MiB on 16-22/24/26.
-  EXPECT_EQ(YoungGenerationFor(64 * kMiB, 20) / kMiB, 48u);
-  EXPECT_EQ(YoungGenerationFor(64 * kMiB, 24) / kMiB, 192u);
-  EXPECT_EQ(YoungGenerationFor(64 * kMiB, 26) / kMiB, 96u);
+  EXPECT_EQ(YoungGenerationFor(20) / kMiB, 48u);
+  EXPECT_EQ(YoungGenerationFor(24) / kMiB, 192u);
+  EXPECT_EQ(YoungGenerationFor(26) / kMiB, 96u);
 }
 
 }  // namespace

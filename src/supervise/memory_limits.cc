@@ -59,6 +59,14 @@ std::optional<Mount> FindMount(const std::string& mountinfo, bool v2) {
 
 }  // namespace
 
+std::optional<uint64_t> MeminfoBytes(std::string_view key, const std::string& root) {
+  auto text = ReadFile(root + "/proc/meminfo");
+  if (!text) return std::nullopt;
+  size_t at = text->find(std::string(key) + ":");
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(text->c_str() + at + key.size() + 1, nullptr, 10) * 1024;
+}
+
 uint64_t MemoryLimits::enforced() const { return hard ? std::min(ram, *hard) : ram; }
 
 uint64_t MemoryLimits::seen_by_node(int major) const {
@@ -70,11 +78,9 @@ uint64_t MemoryLimits::seen_by_node(int major) const {
 
 Result<MemoryLimits> ReadMemoryLimits(const std::string& root) {
   MemoryLimits l;
-  auto meminfo = ReadFile(root + "/proc/meminfo");
-  if (!meminfo) return Status::Error(fmt::format("{}/proc/meminfo: cannot read it", root));
-  size_t at = meminfo->find("MemTotal:");
-  if (at == std::string::npos) return Status::Error(fmt::format("{}/proc/meminfo: no MemTotal line", root));
-  l.ram = std::strtoull(meminfo->c_str() + at + 9, nullptr, 10) * 1024;
+  auto ram = MeminfoBytes("MemTotal", root);
+  if (!ram) return Status::Error(fmt::format("{}/proc/meminfo: cannot read its MemTotal line", root));
+  l.ram = *ram;
 
   auto cgroups = ReadFile(root + "/proc/self/cgroup");
   auto mountinfo = ReadFile(root + "/proc/self/mountinfo");

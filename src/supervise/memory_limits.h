@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -35,6 +36,9 @@ struct MemoryLimits {
   // soft limit is ignored.
   uint64_t seen_by_node(int node_major) const;
 };
+
+// A line of /proc/meminfo ("MemTotal", "MemAvailable") in bytes.
+std::optional<uint64_t> MeminfoBytes(std::string_view key, const std::string& root = "");
 
 // root: "" for this machine, or a folder holding proc/ and sys/ (tests).
 Result<MemoryLimits> ReadMemoryLimits(const std::string& root = "");

@@ -33,6 +33,7 @@
 #include "gc/trace_line.h"
 #include "supervise/heap_limit.h"
 #include "supervise/inspector_client.h"
+#include "supervise/memory_limits.h"
 #include "supervise/output_splitter.h"
 
 namespace oomkit::supervise {
@@ -68,16 +69,6 @@ uint64_t ProcRss(uint32_t pid) {
   uint64_t size = 0, resident = 0;
   if (!(in >> size >> resident)) return 0;
   return resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-uint64_t MemAvailable() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  uint64_t kb = 0;
-  std::string unit;
-  while (in >> key >> kb >> unit)
-    if (key == "MemAvailable:") return kb * 1024;
-  return 0;
 }
 
 std::vector<std::string> FilesEnding(const std::string& dir, std::string_view prefix, std::string_view suffix) {
@@ -167,9 +158,13 @@ class Run {
   // what the application prints of its 'error' event (or Node's uncaught one).
   void ScanForWorkerOom(std::string& carry, std::string_view chunk) {
     static constexpr std::string_view kMarker = "ERR_WORKER_OUT_OF_MEMORY";
-    std::string scan = carry + std::string(chunk);
-    for (size_t at = scan.find(kMarker); at != std::string::npos; at = scan.find(kMarker, at + 1)) ++out_.worker_oom_lines;
-    carry = scan.substr(scan.size() > kMarker.size() - 1 ? scan.size() - (kMarker.size() - 1) : 0);
+    // The seam (the end of the last chunk and the start of this one) holds a
+    // marker only if it starts in the carry; the chunk is searched in place.
+    std::string seam = carry + std::string(chunk.substr(0, kMarker.size() - 1));
+    for (size_t at = seam.find(kMarker); at != std::string::npos; at = seam.find(kMarker, at + 1)) ++out_.worker_oom_lines;
+    for (size_t at = chunk.find(kMarker); at != std::string_view::npos; at = chunk.find(kMarker, at + 1)) ++out_.worker_oom_lines;
+    if (chunk.size() >= kMarker.size() - 1) carry.assign(chunk.substr(chunk.size() - (kMarker.size() - 1)));
+    else carry = seam.substr(seam.size() > kMarker.size() - 1 ? seam.size() - (kMarker.size() - 1) : 0);
   }
 };
 
@@ -568,7 +563,7 @@ void Run::MaybeSnapshot(ProcessSeen& p) {
   uint64_t heap = p.last_heap_used;
   struct statvfs fs {};
   uint64_t free_disk = statvfs(o_.out_dir.c_str(), &fs) == 0 ? static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize : 0;
-  uint64_t available = MemAvailable();
+  uint64_t available = MeminfoBytes("MemAvailable").value_or(0);
   // A snapshot takes about twice the heap on disk, and (measured here) up to
   // ten times the heap in extra memory while V8 writes it.
   if (free_disk < 2 * heap) {
