@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# build.sh [release|asan|fuzz]: configures and builds into build/, build-asan/ or build-fuzz/.
+# build.sh [release|asan|fuzz] [TARGET...]: configures and builds into build/, build-asan/ or build-fuzz/
+# (every target, or those named: `build.sh release oomkit` builds the binary alone).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kind=${1:-release}
+shift || true
 case "$kind" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   asan) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOOMKIT_SANITIZE=ON -DCMAKE_CXX_COMPILER=clang++) ;;  # clang: GCC 12 reports false maybe-uninitialized inside libstdc++ under ASan
@@ -10,4 +12,6 @@ case "$kind" in
   *) echo "usage: build.sh [release|asan|fuzz]" >&2; exit 2 ;;
 esac
 cmake -S "$root" -B "$root/$dir" -G Ninja "${flags[@]}" >/dev/null
-if [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz gc_log_fuzz node_report_fuzz load_spec_fuzz; else cmake --build "$root/$dir"; fi
+if [ $# -gt 0 ]; then cmake --build "$root/$dir" --target "$@"
+elif [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz gc_log_fuzz node_report_fuzz load_spec_fuzz
+else cmake --build "$root/$dir"; fi

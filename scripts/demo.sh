@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# The main job: builds oomkit, runs the bundled leaking example and takes three
-# heap snapshots of it as it serves requests (after 7,000, 14,000 and 21,000),
-# then shows what retains the memory, what leaks and how to fix it.
-# Everything it writes goes to a new folder under out/.
+# The main job: builds oomkit and runs `oomkit diagnose` on the bundled leaking
+# example (examples/leaky-cache: a module-level Map that caches every request
+# forever): the app starts under oomkit with the diagnostic flags, takes two
+# identical load phases with a heap snapshot before, between and after them,
+# and oomkit prints the verdict, the culprit with its retaining path and
+# allocation site, the growth per 1,000 requests and the fix. The evidence and
+# report.html go to a new folder under out/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh" release >/dev/null
-out="$root/out/demo-$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$out"
-b="$out/baseline.heapsnapshot" t="$out/target.heapsnapshot" f="$out/final.heapsnapshot"
-echo "== running examples/leaky-cache/app.js (each request cached forever), a heap snapshot every 7,000 requests"
-node "$root/examples/leaky-cache/app.js" --requests 7000 --snapshot "$b,$t,$f"
-echo "== oomkit heap summary final.heapsnapshot --top 10"
-"$root/build/oomkit" heap summary "$f" --top 10
-echo
-echo "== oomkit heap leaks baseline target final"
-"$root/build/oomkit" heap leaks "$b" "$t" "$f" --top 3
-echo
-echo "== oomkit heap suspects final.heapsnapshot --baseline baseline.heapsnapshot"
-"$root/build/oomkit" heap suspects "$f" --baseline "$b" --top 3
-echo "(snapshots kept in $out)"
+echo "== building oomkit"
+"$root/scripts/build.sh" release oomkit >/dev/null
+mkdir -p "$root/out"
+out="$root/out/diagnose-$(date +%Y%m%d-%H%M%S)"
+port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
+echo "== oomkit diagnose --load http://127.0.0.1:$port/ --unique-ids -- node examples/leaky-cache/app.js"
+rc=0
+"$root/build/oomkit" diagnose --load "http://127.0.0.1:$port/" --unique-ids --out "$out" \
+  -- node "$root/examples/leaky-cache/app.js" --port "$port" || rc=$?
+# 1 is the verdict "leak", which is what this example is for.
+[ "$rc" -le 1 ] || exit "$rc"
+echo "(open $out/report.html in a browser; the snapshots are beside it)"

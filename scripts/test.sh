@@ -5,7 +5,7 @@
 # log reader and the diagnostic-report reader.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
+"$root/scripts/install-deps.sh" test
 jobs=$(nproc)
 "$root/scripts/build.sh" release
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")

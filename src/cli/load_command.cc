@@ -81,8 +81,10 @@ struct Thresholds {
   std::vector<std::string> broken;
 };
 
+}  // namespace
+
 // Turns the options into a checked run, or a message for the user.
-Result<load::LoadConfig> BuildConfig(const LoadOptions& o, load::RequestSpec* spec) {
+Result<load::LoadConfig> BuildLoadConfig(const LoadOptions& o, load::RequestSpec* spec) {
   load::LoadConfig c;
   if (o.urls.empty()) return Status::Error("give at least one URL");
   for (const std::string& text : o.urls) {
@@ -161,6 +163,8 @@ Result<load::LoadConfig> BuildConfig(const LoadOptions& o, load::RequestSpec* sp
   }
   return c;
 }
+
+namespace {
 
 Json IntervalJson(const load::Interval& in, const load::LoadConfig& c, int64_t start_unix_ms) {
   const Counters& k = in.stats.counters;
@@ -267,7 +271,7 @@ void PrintText(const load::LoadConfig& c, const load::RequestSpec& spec, const l
 
 int RunLoad(const LoadOptions& o) {
   load::RequestSpec spec;
-  auto built = BuildConfig(o, &spec);
+  auto built = BuildLoadConfig(o, &spec);
   if (!built.ok()) {
     fmt::print(stderr, "oomkit load: {}\n", built.error());
     return 2;

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
+#include "load/load_config.h"
+
 namespace oomkit::cli {
 
 struct LoadOptions {
@@ -35,5 +38,9 @@ struct LoadOptions {
 };
 
 int RunLoad(const LoadOptions& options);
+
+// The options checked and resolved (URLs, endpoint, request bytes, the rate
+// profile); diagnose and soak build their phases from it.
+Result<load::LoadConfig> BuildLoadConfig(const LoadOptions& options, load::RequestSpec* spec);
 
 }  // namespace oomkit::cli

@@ -6,6 +6,7 @@
 #include "cli/gc_command.h"
 #include "cli/heap_command.h"
 #include "cli/limits_command.h"
+#include "cli/diagnose_command.h"
 #include "cli/load_command.h"
 #include "cli/profile_command.h"
 #include "cli/report_command.h"
@@ -265,6 +266,55 @@ int main(int argc, char** argv) {
       ->required();
   run->positionals_at_end();
 
+  // diagnose and soak: the whole loop. Their load options are oomkit load's.
+  oomkit::cli::DiagnoseOptions diag_o, soak_o;
+  auto add_loop_options = [](CLI::App* c, oomkit::cli::DiagnoseOptions& d) {
+    c->add_option("--load", d.load.urls,
+                  "load the app with oomkit load's open loop at these URLs (repeat for more; URL#N weights); without it, "
+                  "oomkit watches the app's own traffic");
+    c->add_option("--load-spec", d.load_spec,
+                  "a JSON file of load options: {\"urls\": [...], \"method\", \"headers\": [...], \"body\", \"rate\", "
+                  "\"requests\", \"connections\", \"unique_ids\", \"timeout\"}")
+        ->check(CLI::ExistingFile);
+    c->add_option("--rate", d.load.rate, "requests per second in each load phase, an open loop started at full rate (default 500)");
+    c->add_option("-c,--connections", d.load.connections, "connections of the load (default 50)");
+    c->add_flag("--unique-ids", d.load.unique_ids, "a distinct id in each request (id=N in the query, X-Request-Id)");
+    c->add_option("-m,--method", d.load.method, "the HTTP method (default GET)");
+    c->add_option("-H,--header", d.load.headers, "a request header 'Name: value' (repeat for more)");
+    c->add_option("-b,--body", d.load.body, "the request body");
+    c->add_option("--timeout", d.load.timeout, "per-request timeout (default 10s)");
+    c->add_option("--heap-limit", d.heap_limit,
+                  "run the app with --max-old-space-size=MB: a small heap makes a leak show in minutes (and an OOM "
+                  "is diagnosed from what survived)");
+    c->add_option("--out", d.out, "the new folder for the evidence and the report (default oomkit-MODE-DATE-TIME)");
+    c->add_option("--warmup", d.warmup, "load (or watch) this long before the baseline snapshot");
+    c->add_option("--ready-timeout", d.ready_timeout, "wait this long for the app's first answer (default 30s)");
+    c->add_option("--tolerance", d.tolerance,
+                  "growth of the heap after full GCs under which nothing counts as growing (default 5%, at least 1 MiB)");
+    c->add_option("--junit", d.junit, "also write the verdict as JUnit XML to this new file (for CI)");
+    c->add_flag("--json", d.json, "print report.json on stdout instead of the text verdict");
+    c->add_option("COMMAND", d.command, "the command, after --: node [flags] app.js [args]")->required();
+    c->positionals_at_end();
+  };
+  CLI::App* diagnose = app.add_subcommand(
+      "diagnose",
+      "the whole loop: run the app with the diagnostic flags, wait until it answers, warm up, snapshot (baseline), load, "
+      "snapshot (target), the same load again, snapshot (final), watch it idle through full GCs, analyse all of it, and "
+      "print one verdict (js-heap-leak, external-memory-leak, gc-churn-no-leak, bounded-high-usage, healthy) with the "
+      "culprit, its retaining path and allocation site, the growth per 1,000 requests and the fix; DIR/report.html and "
+      "report.json. Exit 0 no leak, 1 a leak, 2 the run failed");
+  add_loop_options(diagnose, diag_o);
+  diagnose->add_option("-n,--requests", diag_o.load.requests, "requests in each of the two load phases (default 10000)");
+  diagnose->add_option("-d,--duration", diag_o.duration, "without --load: how long to watch the app's own traffic (default 60s)");
+  CLI::App* soak = app.add_subcommand(
+      "soak",
+      "the CI gate: run the app under load for --duration and check that the heap after full GCs stays flat within "
+      "--tolerance (baseline after the warm-up, then at half time and at the end). Exit 0 flat, 1 it grows (with the "
+      "verdict and the culprit, as diagnose), 2 the run itself failed; --junit writes JUnit XML");
+  add_loop_options(soak, soak_o);
+  soak->add_option("-d,--duration", soak_o.duration, "how long to run (default 10m; the warm-up is a tenth of it, at most 30 s)");
+  soak_o.soak = true;
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -277,6 +327,8 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (*diagnose) return oomkit::cli::RunDiagnose(diag_o);
+  if (*soak) return oomkit::cli::RunDiagnose(soak_o);
   if (*run) return oomkit::cli::RunRun(run_o);
   if (*load) return oomkit::cli::RunLoad(lo);
   if (*limits) return oomkit::cli::RunLimits(lim);

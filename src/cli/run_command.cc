@@ -31,25 +31,6 @@ using Json = nlohmann::ordered_json;
 
 std::string Mb(uint64_t bytes) { return fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6); }
 
-// The run's folder: new, private. Never one that exists: nothing of the user's is written over.
-Result<std::string> MakeOutDir(const std::string& asked) {
-  std::string dir = asked;
-  if (dir.empty()) {
-    char stamp[32];
-    std::time_t now = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    dir = fmt::format("oomkit-run-{}", stamp);
-    for (int n = 2; access(dir.c_str(), F_OK) == 0; ++n) dir = fmt::format("oomkit-run-{}-{}", stamp, n);
-  }
-  if (mkdir(dir.c_str(), 0700) != 0) {
-    if (errno == EEXIST) return Status::Error(fmt::format("{}: exists; oomkit writes a run's evidence into a new folder only", dir));
-    return Status::Error(fmt::format("{}: cannot create it: {}", dir, std::strerror(errno)));
-  }
-  char real[4096];
-  if (!realpath(dir.c_str(), real)) return Status::Error(fmt::format("{}: {}", dir, std::strerror(errno)));
-  return std::string(real);
-}
-
 Status WritePrivate(const std::string& path, std::string_view data) {
   Status s = WriteNewFile(path, data, 0600);
   return s.ok() ? s : Status::Error(fmt::format("{}: {}", path, s.message()));
@@ -264,7 +245,7 @@ int RunRun(const RunOptions& o) {
   int64_t oom_kills_before = OomKills(limits.value());
   auto heap_mb = HeapLimitMb(o, limits.value());
   if (!heap_mb.ok()) return fail(heap_mb.error());
-  auto dir = MakeOutDir(o.out);
+  auto dir = MakeNewDir(o.out, "oomkit-run");
   if (!dir.ok()) return fail(dir.error());
   const std::string& d = dir.value();
 

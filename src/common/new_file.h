@@ -17,4 +17,9 @@ Result<int> CreateNewFile(const std::string& path, mode_t mode);
 // Creates path and writes data into it whole.
 Status WriteNewFile(const std::string& path, std::string_view data, mode_t mode);
 
+// The folder of a run's evidence: `asked`, or PREFIX-YYYYmmdd-HHMMSS[-N]
+// when empty; new, private (0700); its absolute path. Never one that exists:
+// nothing of the user's is written over.
+Result<std::string> MakeNewDir(const std::string& asked, const std::string& prefix);
+
 }  // namespace oomkit

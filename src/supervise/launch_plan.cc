@@ -63,6 +63,7 @@ Result<LaunchPlan> PlanLaunch(const std::vector<std::string>& command, const Lau
   }
   p.env.push_back("OOMKIT_PROBE_SOCKET=" + o.probe_socket);
   p.env.push_back(fmt::format("OOMKIT_PROBE_MS={}", o.sample_ms));
+  if (o.probe_commands) p.env.push_back("OOMKIT_PROBE_COMMANDS=1");
   if (p.through_node_options) {
     p.env.push_back("OOMKIT_TRACE_GC=1");
     std::string added;

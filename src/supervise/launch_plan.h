@@ -25,6 +25,7 @@ struct LaunchOptions {
   int sample_ms = 500;
   uint64_t snapshot_near_limit = 0; // --heapsnapshot-near-heap-limit=N
   bool expose_gc = false;           // diagnose forces GCs; never in run
+  bool probe_commands = false;      // diagnose: the probe takes commands (measure, snapshot)
   bool inspector = false;           // --inspect=127.0.0.1:0 (a random port), for the sampling heap profiler
 };
 

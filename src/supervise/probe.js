@@ -3,6 +3,12 @@
 // unix socket named by OOMKIT_PROBE_SOCKET, and nothing else: it never
 // prints, never keeps the process alive (its socket and timer are unref'd),
 // and never throws into the application.
+//
+// Under `oomkit diagnose` (OOMKIT_PROBE_COMMANDS=1) it also answers
+// commands, one JSON line each, {id, cmd}: "measure" (optionally after full
+// GCs) and "snapshot" (v8.writeHeapSnapshot to a path oomkit names); the
+// answer is {reply: id, ...}, with performance.timeOrigin, where the times
+// of the GC trace start.
 'use strict';
 (() => {
   const path = process.env.OOMKIT_PROBE_SOCKET;
@@ -57,4 +63,51 @@
   sample();
   setInterval(sample, every).unref();
   process.on('exit', sample);
+
+  if (process.env.OOMKIT_PROBE_COMMANDS !== '1') return;
+  // --expose-gc gives global.gc; through NODE_OPTIONS it may be refused, and
+  // then V8's flag is set from inside and gc() taken from a new context.
+  let fullGc = typeof global.gc === 'function' ? global.gc : null;
+  if (!fullGc) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      fullGc = require('vm').runInNewContext('gc');
+    } catch (_) {}
+  }
+  const measure = () => {
+    const m = process.memoryUsage();
+    return { pid: process.pid, t: Date.now(), rss: m.rss, heap_used: m.heapUsed, heap_total: m.heapTotal,
+             external: m.external, array_buffers: m.arrayBuffers,
+             time_origin: perf.performance.timeOrigin };
+  };
+  const answer = (c) => {
+    const r = { reply: c.id };
+    try {
+      if (c.cmd === 'measure') {
+        // Two full GCs: the second frees what the first's finalizers released.
+        if (c.gc && fullGc) { fullGc(); fullGc(); r.forced_gc = true; }
+        Object.assign(r, measure());
+      } else if (c.cmd === 'snapshot') {
+        r.path = v8.writeHeapSnapshot(c.path);
+        Object.assign(r, measure());
+      } else {
+        r.error = 'unknown command ' + c.cmd;
+      }
+    } catch (e) {
+      r.error = String(e && e.message || e);
+    }
+    socket.write(JSON.stringify(r) + '\n');
+  };
+  let pending = '';
+  socket.on('data', (chunk) => {
+    pending += chunk.toString('utf8');
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      let c = null;
+      try { c = JSON.parse(line); } catch (_) {}
+      if (c && typeof c.id === 'number') answer(c);
+    }
+  });
 })();

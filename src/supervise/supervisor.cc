@@ -113,6 +113,7 @@ class Run {
   void OnProbe(ProbeConnection& c);
   void OnProbeLine(ProbeConnection& c, std::string_view line);
   void OnSignal();
+  void OnCommands();
   void ScanForInspector(std::string_view chunk);
   void ProfileLoop(std::string url);
   void StopProfilers();
@@ -142,6 +143,7 @@ class Run {
   std::map<uint32_t, ProcessSeen> processes_;
   std::vector<std::unique_ptr<ProbeConnection>> probes_;
   int metrics_fd_ = -1;
+  int command_fd_ = -1;  // the first process's probe, when it takes commands
   // The profiler threads: one per inspector announced on stderr.
   std::string inspector_scan_;
   std::vector<std::thread> profilers_;
@@ -255,9 +257,11 @@ void Run::ProfileLoop(std::string url) {
       pid = j["result"]["value"].get<uint32_t>();
   };
   ask_pid();
-  // One sample per 512 KiB allocated on average, as Node's own --heap-prof
-  // does, not V8's 32 KiB: a busy server allocates hundreds of MB a second.
-  if (auto s = client.Call("HeapProfiler.startSampling", R"({"samplingInterval":524288})", 10000); !s.ok()) {
+  // run: one sample per 512 KiB allocated on average, as Node's own
+  // --heap-prof does, not V8's 32 KiB: a busy server allocates hundreds of
+  // MB a second. diagnose asks for finer samples: it runs for a minute.
+  if (auto s = client.Call("HeapProfiler.startSampling", fmt::format(R"({{"samplingInterval":{}}})", o_.profile_sampling_bytes), 10000);
+      !s.ok()) {
     fail(s.error());
     return done();
   }
@@ -424,6 +428,10 @@ Status Run::Spawn() {
   add(stderr_r_, 1);
   add(signal_fd_, 2);
   add(listen_fd_, 3);
+  if (o_.channel) {
+    o_.channel->Started(out_.pid);
+    add(o_.channel->wake_fd(), 5);
+  }
   return Status();
 }
 
@@ -517,8 +525,16 @@ void Run::OnProbeLine(ProbeConnection& c, std::string_view line) {
   nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
   if (!j.is_object()) return;
   auto u64 = [&](const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<uint64_t>() : uint64_t{0}; };
+  if (j.contains("reply")) {
+    if (o_.channel) o_.channel->Deliver(j);
+    return;
+  }
   if (j.contains("hello")) {
     c.pid = static_cast<uint32_t>(u64("pid"));
+    if (o_.channel && c.pid == out_.pid) {
+      command_fd_ = c.fd;
+      o_.channel->Connected(c.pid);
+    }
     ProcessSeen& p = Process(c.pid);
     p.ppid = static_cast<uint32_t>(u64("ppid"));
     if (j.contains("node") && j["node"].is_string()) {
@@ -613,11 +629,20 @@ void Run::OnSignal() {
   }
 }
 
+void Run::OnCommands() {
+  for (const std::string& line : o_.channel->TakeOutgoing())
+    if (command_fd_ >= 0) WriteAll(command_fd_, line);  // a few dozen bytes: the socket's buffer takes them
+}
+
 void Run::Loop() {
   epoll_event events[32];
   Clock::time_point drain_until{};
   while (true) {
-    if (child_done_ && drain_until == Clock::time_point{}) drain_until = Clock::now() + std::chrono::seconds(2);
+    if (child_done_ && drain_until == Clock::time_point{}) {
+      drain_until = Clock::now() + std::chrono::seconds(2);
+      if (o_.channel) o_.channel->Close();
+      if (o_.child_exited) o_.child_exited();
+    }
     // The child is gone: read what its pipes still hold (a grandchild may keep them open: 2 s at most).
     if (child_done_ && ((stdout_r_ < 0 && stderr_r_ < 0) || Clock::now() >= drain_until)) break;
     int n = epoll_wait(epoll_, events, 32, child_done_ ? 50 : 1000);
@@ -628,6 +653,7 @@ void Run::Loop() {
       else if (t == 2) OnSignal();
       else if (t == 3) OnProbeAccept();
       else if (t == 4) OnMetricsAccept();
+      else if (t == 5) OnCommands();
       else if (t >= 100000 && t - 100000 < metrics_.size() && metrics_[t - 100000]->fd >= 0) OnMetrics(*metrics_[t - 100000]);
       else if (t >= 100 && t < 100000 && t - 100 < probes_.size() && probes_[t - 100]->fd >= 0) OnProbe(*probes_[t - 100]);
     }
@@ -638,6 +664,7 @@ void Run::Loop() {
 }
 
 void Run::Finish() {
+  if (o_.channel) o_.channel->Close();
   StopProfilers();
   out_.seconds = Elapsed();
   if (WIFEXITED(child_wait_status_)) out_.status = WEXITSTATUS(child_wait_status_);

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "crash/crash_output.h"
 #include "supervise/launch_plan.h"
+#include "supervise/probe_channel.h"
 
 namespace oomkit::supervise {
 
@@ -38,6 +39,11 @@ struct SuperviseOptions {
   // inspector, its profile saved as DIR/heap-PID.heapprofile this often.
   double profile_every_s = 0;
   std::string last_exit_kind; // of the run before, for the metrics
+  uint32_t profile_sampling_bytes = 524288;  // one sample per this many bytes allocated, on average
+  // diagnose: commands to the first process's probe (it must have been
+  // started with OOMKIT_PROBE_COMMANDS=1), and a call when that process ends.
+  ProbeChannel* channel = nullptr;
+  std::function<void()> child_exited;
 };
 
 struct ProcessSeen {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# oomkit diagnose on the six bundled examples, one per verdict, with real
+# node servers and oomkit's own load: each gets its verdict, its culprit
+# (class and retaining path), an allocation site in its own code when it
+# leaks, a fix, the exit code (1 for a leak, 0 otherwise) and a report.
+# Under ASan+UBSan (OOMKIT_SANITIZED=1) only two run: the sanitizers check
+# oomkit's code, which is the same for all six.
+set -euo pipefail
+bin=${OOMKIT_BIN:?}; src=${OOMKIT_SOURCE_DIR:?}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+free_port() { node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"; }
+
+# example  verdict  exit  culprit-class  path-contains
+cases=(
+  "leaky-cache        js-heap-leak         1 RequestContext  sessionCache"
+  "listener-leak      js-heap-leak         1 onConfigChanged _events"
+  "buffer-slice-leak  external-memory-leak 1 Buffer          seenHeaders"
+  "gc-churn           gc-churn-no-leak     0 -               -"
+  "bounded-lru        bounded-high-usage   0 Map             rendered"
+  "healthy            healthy              0 -               -"
+)
+[ "${OOMKIT_SANITIZED:-0}" = 1 ] && cases=("${cases[0]}" "${cases[5]}")
+for c in "${cases[@]}"; do
+  read -r example verdict want_rc class path <<<"$c"
+  port=$(free_port)
+  out="$tmp/$example"
+  rc=0
+  timeout 300 "$bin" diagnose --load "http://127.0.0.1:$port/" --unique-ids --rate 1000 --out "$out" \
+    -- node "$src/examples/$example/app.js" --port "$port" >"$tmp/$example.txt" 2>"$tmp/$example.err" || rc=$?
+  [ "$rc" = "$want_rc" ] || fail "$example: exit $rc, not $want_rc: $(cat "$tmp/$example.txt") $(tail -5 "$tmp/$example.err")"
+  grep -q "^verdict: $verdict " "$tmp/$example.txt" || fail "$example: not $verdict: $(cat "$tmp/$example.txt")"
+  [ -s "$out/report.html" ] || fail "$example: no report.html"
+  node -e "
+    const r = require('$out/report.json'), v = r.verdict, want = { cls: '$class', path: '$path' };
+    const problems = [];
+    if (v.kind !== '$verdict') problems.push('kind ' + v.kind);
+    if (!r.run.completed) problems.push('the run did not complete: ' + r.run.stopped_at);
+    if (r.snapshots.length !== 3) problems.push(r.snapshots.length + ' snapshots');
+    if (!v.fix) problems.push('no fix');
+    if (want.cls !== '-' && !(v.culprit.class || '').includes(want.cls)) problems.push('culprit class ' + v.culprit.class);
+    if (want.path !== '-' && !(v.culprit.path || '').includes(want.path)) problems.push('culprit path ' + v.culprit.path);
+    if ($want_rc === 1) {
+      if (!(v.growth_per_1000_requests > 0)) problems.push('growth ' + v.growth_per_1000_requests);
+      if (!(v.culprit.allocation_site || '').includes('examples/$example/app.js')) problems.push('allocation site ' + v.culprit.allocation_site);
+    } else if (v.growth_per_1000_requests !== null) problems.push('a growth without a leak');
+    const load = r.phases.filter((p) => p.name === 'load 1' || p.name === 'load 2');
+    if (load.length !== 2 || load.some((p) => p.completed < 9000)) problems.push('load phases ' + JSON.stringify(load));
+    if (problems.length) { console.error(problems.join('; ')); process.exit(1); }
+  " || fail "$example: report.json: $(cat "$tmp/$example.txt")"
+  echo "ok: $example: $verdict"
+done
+
+# Nothing is written over: the same --out again is refused, with exit 2.
+rc=0; "$bin" diagnose --load http://127.0.0.1:1/ --out "$out" -- node -e 0 >/dev/null 2>"$tmp/again.err" || rc=$?
+[ $rc = 2 ] && grep -q "exists" "$tmp/again.err" || fail "an existing --out: exit $rc: $(cat "$tmp/again.err")"
+# An app that never answers: exit 2 and a report that says why.
+rc=0; timeout 120 "$bin" diagnose --load "http://127.0.0.1:$(free_port)/" --ready-timeout 5s --out "$tmp/silent" -- node -e "setTimeout(() => {}, 60000)" \
+  >"$tmp/silent.txt" 2>&1 || rc=$?
+[ $rc = 2 ] && grep -q "did not answer" "$tmp/silent.txt" || fail "a silent app: exit $rc: $(cat "$tmp/silent.txt")"
+echo "ok: refusals"
