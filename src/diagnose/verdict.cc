@@ -275,6 +275,7 @@ Verdict Decide(const VerdictInput& in) {
     v.headline = "no leak, but the collector works hard: allocation churn";
   else
     v.headline = "healthy: memory returns to its baseline after the load";
+  if (!measured && in.died) v.headline += " (it died before the end: diagnosed from what survived)";
   return v;
 }
 

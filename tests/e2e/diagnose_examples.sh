@@ -51,6 +51,25 @@ for c in "${cases[@]}"; do
   echo "ok: $example: $verdict"
 done
 
+# Death on the way: a small heap and a fast leak end in V8's OOM during the
+# first load phase; the verdict comes from what survived (the crash, gc.log,
+# the snapshot near the limit, the last sampling profile) and says so.
+port=$(free_port); rc=0
+timeout 300 "$bin" diagnose --load "http://127.0.0.1:$port/" --rate 2000 --heap-limit 32 --out "$tmp/oom" \
+  -- node "$src/examples/listener-leak/app.js" --port "$port" >"$tmp/oom.txt" 2>"$tmp/oom.err" || rc=$?
+[ $rc = 1 ] || fail "oom: exit $rc: $(cat "$tmp/oom.txt") $(tail -5 "$tmp/oom.err")"
+node -e "
+  const r = require('$tmp/oom/report.json'), v = r.verdict, problems = [];
+  if (v.kind !== 'js-heap-leak') problems.push('kind ' + v.kind);
+  if (!r.run.died || r.run.exit_kind !== 'v8-heap-oom') problems.push('run ' + JSON.stringify(r.run));
+  if (!v.headline.includes('diagnosed from what survived')) problems.push('headline ' + v.headline);
+  if (!(v.culprit.path || '').includes('_events')) problems.push('culprit path ' + v.culprit.path);
+  if (!(v.culprit.allocation_site || '').includes('listener-leak/app.js')) problems.push('allocation site ' + v.culprit.allocation_site);
+  if (r.files.snapshots.length < 2) problems.push('snapshots ' + r.files.snapshots);
+  if (problems.length) { console.error(problems.join('; ')); process.exit(1); }
+" || fail "oom: report.json: $(cat "$tmp/oom.txt")"
+echo "ok: an OOM on the way"
+
 # Nothing is written over: the same --out again is refused, with exit 2.
 rc=0; "$bin" diagnose --load http://127.0.0.1:1/ --out "$out" -- node -e 0 >/dev/null 2>"$tmp/again.err" || rc=$?
 [ $rc = 2 ] && grep -q "exists" "$tmp/again.err" || fail "an existing --out: exit $rc: $(cat "$tmp/again.err")"
