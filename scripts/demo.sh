@@ -14,9 +14,9 @@ echo "== building oomkit"
 mkdir -p "$root/out"
 out="$root/out/diagnose-$(date +%Y%m%d-%H%M%S)"
 port=$(node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
-echo "== oomkit diagnose --load http://127.0.0.1:$port/ --unique-ids -- node examples/leaky-cache/app.js"
+echo "== oomkit diagnose --load http://127.0.0.1:$port/ --unique-ids --rate 1000 -- node examples/leaky-cache/app.js"
 rc=0
-"$root/build/oomkit" diagnose --load "http://127.0.0.1:$port/" --unique-ids --out "$out" \
+"$root/build/oomkit" diagnose --load "http://127.0.0.1:$port/" --unique-ids --rate 1000 --out "$out" \
   -- node "$root/examples/leaky-cache/app.js" --port "$port" || rc=$?
 # 1 is the verdict "leak", which is what this example is for.
 [ "$rc" -le 1 ] || exit "$rc"
