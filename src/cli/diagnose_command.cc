@@ -41,14 +41,19 @@ Status ReadLoadSpec(const std::string& file, LoadOptions* lo) {
   try {
     j = nlohmann::json::parse(ss.str());
   } catch (const nlohmann::json::parse_error& e) {
-    return Status::Error(fmt::format("{}: byte {}: not JSON ({})", file, e.byte, e.what()));
+    // nlohmann's byte is one past the offset of the character it stopped at.
+    std::string why = e.what();
+    if (size_t at = why.rfind(" - "); at != std::string::npos) why = why.substr(at + 3);
+    return Status::Error(fmt::format("{}: byte {}: not JSON: {}", file, e.byte ? e.byte - 1 : 0, why));
   }
   if (!j.is_object()) return Status::Error(fmt::format("{}: byte 0: a load spec is a JSON object", file));
   static const char* known[] = {"urls", "method", "headers", "body", "rate", "requests", "connections", "unique_ids", "timeout"};
-  for (const auto& [key, value] : j.items())
+  for (const auto& item : j.items()) {
+    const std::string& key = item.key();
     if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return key == k; }))
       return Status::Error(fmt::format("{}: unknown key '{}' (known: urls, method, headers, body, rate, requests, connections, "
                                        "unique_ids, timeout)", file, key));
+  }
   try {
     if (j.contains("urls")) {
       if (j["urls"].is_string()) lo->urls.push_back(j["urls"]);
@@ -155,8 +160,6 @@ Json ReadingJson(const std::string& label, const diagnose::Reading& r) {
   return {{"label", label}, {"ts", r.t_ms},          {"heap_used", r.heap_used},         {"heap_total", r.heap_total},
           {"external", r.external}, {"array_buffers", r.array_buffers}, {"rss", r.rss}};
 }
-
-std::string Mb(uint64_t b) { return fmt::format("{:.1f} MB", static_cast<double>(b) / 1e6); }
 
 }  // namespace
 
@@ -326,6 +329,11 @@ int RunDiagnose(const DiagnoseOptions& in) {
                           (!s.completed && s.stopped_at.find("no request was answered") != std::string::npos);
   const bool leak = v.kind == "js-heap-leak" || v.kind == "external-memory-leak";
   int status = run_failed ? 2 : leak ? 1 : 0;
+  // Ctrl-C: the verdict of what was seen, and the shell's status for an interrupt.
+  if (r.interrupted && !s.completed) {
+    status = 130;
+    v.headline += " (interrupted: from what was seen until then)";
+  }
   if (run_failed) v.headline = "no verdict: the run failed (" + s.stopped_at + ")";
 
   Json phases = Json::array();
@@ -413,7 +421,6 @@ int RunDiagnose(const DiagnoseOptions& in) {
   for (const auto& w : warnings) fmt::print("  WARNING     {}\n", w);
   fmt::print("  report      {}/report.html  ({}/report.json{})\n", d, d, o.junit.empty() ? "" : ", " + o.junit);
   if (!snaps.empty()) fmt::print("  snapshots   oomkit heap leaks {}\n", fmt::join(snaps, " "));
-  (void)Mb;
   return status;
 }
 

@@ -80,7 +80,7 @@ class Session {
   }
   bool Measure(const std::string& label, bool gc);
   bool Snapshot(const std::string& label);
-  bool LoadPhase(const std::string& name, double seconds, uint64_t requests, bool measured);
+  bool LoadPhase(const std::string& name, double seconds, uint64_t requests);
   bool WatchPhase(const std::string& name, double seconds);
   bool Stop(const std::string& step, const std::string& why) {
     out_.stopped_at = step + ": " + why;
@@ -115,7 +115,7 @@ bool Session::Snapshot(const std::string& label) {
   return true;
 }
 
-bool Session::LoadPhase(const std::string& name, double seconds, uint64_t requests, bool measured) {
+bool Session::LoadPhase(const std::string& name, double seconds, uint64_t requests) {
   load::LoadConfig c = *plan_.load;
   c.warmup_s = 0;
   c.max_requests = requests;
@@ -159,7 +159,6 @@ bool Session::LoadPhase(const std::string& name, double seconds, uint64_t reques
   rec.p99_us = lr.measured.corrected.Quantile(0.99);
   rec.max_us = lr.measured.corrected.max();
   next_id_ += k.sent;
-  (void)measured;
   out_.phases.push_back(rec);
   if (Ended()) return Stop(name, "the process ended during the load");
   if (k.completed == 0) return Stop(name, fmt::format("no request was answered ({} sent, {} errors)", k.sent, k.errors()));
@@ -192,12 +191,12 @@ bool Session::Steps() {
                                    : fmt::format("{} did not answer within {:.0f} s", url.text, plan_.ready_timeout_s));
     }
     Note(fmt::format("{} answers", url.text));
-    if (plan_.warmup_s > 0 && !LoadPhase("warm-up", plan_.warmup_s, 0, false)) return false;
+    if (plan_.warmup_s > 0 && !LoadPhase("warm-up", plan_.warmup_s, 0)) return false;
   } else if (!WatchPhase("warm-up", plan_.warmup_s)) {
     return false;
   }
   auto phase = [&](const std::string& name) {
-    return plan_.load ? LoadPhase(name, plan_.phase_s, plan_.requests, true) : WatchPhase(name, plan_.phase_s);
+    return plan_.load ? LoadPhase(name, plan_.phase_s, plan_.requests) : WatchPhase(name, plan_.phase_s);
   };
   if (!Measure("baseline", true) || !Snapshot("baseline")) return false;
   if (!phase("load 1") || !Measure("target", true) || !Snapshot("target")) return false;

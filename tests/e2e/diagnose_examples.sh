@@ -26,7 +26,13 @@ for c in "${cases[@]}"; do
   port=$(free_port)
   out="$tmp/$example"
   rc=0
-  timeout 300 "$bin" diagnose --load "http://127.0.0.1:$port/" --unique-ids --rate 1000 --out "$out" \
+  load=(--load "http://127.0.0.1:$port/" --unique-ids --rate 1000)
+  # The healthy one takes its load from a spec file instead of flags.
+  if [ "$example" = healthy ]; then
+    echo "{\"urls\": [\"http://127.0.0.1:$port/\"], \"unique_ids\": true, \"rate\": 1000, \"method\": \"GET\"}" >"$tmp/spec.json"
+    load=(--load-spec "$tmp/spec.json")
+  fi
+  timeout 300 "$bin" diagnose "${load[@]}" --out "$out" \
     -- node "$src/examples/$example/app.js" --port "$port" >"$tmp/$example.txt" 2>"$tmp/$example.err" || rc=$?
   [ "$rc" = "$want_rc" ] || fail "$example: exit $rc, not $want_rc: $(cat "$tmp/$example.txt") $(tail -5 "$tmp/$example.err")"
   grep -q "^verdict: $verdict " "$tmp/$example.txt" || fail "$example: not $verdict: $(cat "$tmp/$example.txt")"
@@ -70,6 +76,21 @@ node -e "
 " || fail "oom: report.json: $(cat "$tmp/oom.txt")"
 echo "ok: an OOM on the way"
 
+# Without --load: the app's own traffic, watched for --duration; the growth per minute.
+rc=0
+timeout 120 "$bin" diagnose --duration 16s --out "$tmp/watch" -- node "$src/tests/programs/self-traffic.js" \
+  >"$tmp/watch.txt" 2>"$tmp/watch.err" || rc=$?
+[ $rc = 1 ] || fail "watch: exit $rc: $(cat "$tmp/watch.txt") $(tail -5 "$tmp/watch.err")"
+node -e "
+  const r = require('$tmp/watch/report.json'), v = r.verdict, problems = [];
+  if (v.kind !== 'js-heap-leak') problems.push('kind ' + v.kind);
+  if (v.culprit.class !== 'JobRecord' || !(v.culprit.path || '').includes('auditLog')) problems.push('culprit ' + JSON.stringify(v.culprit));
+  if (v.growth_per_1000_requests !== null || !(v.growth_per_minute > 0)) problems.push('growth ' + v.growth_per_1000_requests + ' ' + v.growth_per_minute);
+  if (r.phases.some((p) => p.load)) problems.push('a load phase without --load');
+  if (problems.length) { console.error(problems.join('; ')); process.exit(1); }
+" || fail "watch: report.json: $(cat "$tmp/watch.txt")"
+echo "ok: watching the app's own traffic"
+
 # Nothing is written over: the same --out again is refused, with exit 2.
 rc=0; "$bin" diagnose --load http://127.0.0.1:1/ --out "$out" -- node -e 0 >/dev/null 2>"$tmp/again.err" || rc=$?
 [ $rc = 2 ] && grep -q "exists" "$tmp/again.err" || fail "an existing --out: exit $rc: $(cat "$tmp/again.err")"
@@ -77,4 +98,9 @@ rc=0; "$bin" diagnose --load http://127.0.0.1:1/ --out "$out" -- node -e 0 >/dev
 rc=0; timeout 120 "$bin" diagnose --load "http://127.0.0.1:$(free_port)/" --ready-timeout 5s --out "$tmp/silent" -- node -e "setTimeout(() => {}, 60000)" \
   >"$tmp/silent.txt" 2>&1 || rc=$?
 [ $rc = 2 ] && grep -q "did not answer" "$tmp/silent.txt" || fail "a silent app: exit $rc: $(cat "$tmp/silent.txt")"
+# A load spec that is not JSON: exit 2, one line naming the file and the byte.
+printf '{"urls": [' >"$tmp/bad.json"
+rc=0; "$bin" diagnose --load-spec "$tmp/bad.json" -- node -e 0 >/dev/null 2>"$tmp/bad.err" || rc=$?
+[ $rc = 2 ] && grep -q "bad.json: byte 10: not JSON" "$tmp/bad.err" && [ "$(wc -l <"$tmp/bad.err")" = 1 ] ||
+  fail "a bad load spec: exit $rc: $(cat "$tmp/bad.err")"
 echo "ok: refusals"

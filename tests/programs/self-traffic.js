@@ -1,0 +1,16 @@
+'use strict';
+// A process with its own traffic and no HTTP: a timer handles a "job" every
+// 5 ms and keeps a record of each in an audit log that is never trimmed.
+// What oomkit diagnose watches when it is given no --load.
+const auditLog = [];
+class JobRecord {
+  constructor(n) {
+    this.n = n;
+    this.at = Date.now();
+    this.payload = 'job-' + n + ':' + 'x'.repeat(3000);
+  }
+}
+let n = 0;
+setInterval(() => {
+  auditLog.push(new JobRecord(n++));
+}, 5);
