@@ -256,6 +256,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
   if (!session.ok()) return fail(session.error());
   diagnose::SessionOutcome& s = session.value();
   const supervise::RunOutcome& r = s.run;
+  const uint32_t app_pid = s.target_pid ? s.target_pid : r.pid;
 
   // What each moment measured.
   diagnose::VerdictInput vin;
@@ -280,7 +281,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
   vin.exit_kind = r.crash.kind;
   if (r.worker_oom_lines) vin.exit_kind = "worker-oom";
   for (const auto& p : r.processes)
-    if (p.pid == r.pid) vin.old_space_limit = p.old_space_limit;
+    if (p.pid == app_pid) vin.old_space_limit = p.old_space_limit;
   for (const auto& p : s.phases) {
     if (p.name == "load 1") {
       vin.requests_1 = p.completed;
@@ -292,9 +293,9 @@ int RunDiagnose(const DiagnoseOptions& in) {
     }
   }
   if (!with_load) vin.requests_1 = vin.requests_2 = 0;
-  Series series = ReadTimeline(d + "/timeline.ndjson", r.pid, s.phases);
+  Series series = ReadTimeline(d + "/timeline.ndjson", app_pid, s.phases);
   vin.peak_heap_used = series.peak_in_load;
-  Json gc_events = ReadGcEvents(d + "/gc.log", r.pid, time_origin);
+  Json gc_events = ReadGcEvents(d + "/gc.log", app_pid, time_origin);
   for (const auto& p : s.phases) {
     if (p.name != "load 1" && p.name != "load 2") continue;
     vin.load_s += (p.end_ms - p.start_ms) / 1000.0;
@@ -320,7 +321,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
   if (snaps.size() >= 2) diff = Analyse({"heap", "diff", snaps.front(), snaps.back(), "--json", "--top", "20", "--no-progress"}, &warnings);
   std::string profile_file;
   for (const auto& f : r.profiles)
-    if (f.find(fmt::format("heap-{}.", r.pid)) != std::string::npos) profile_file = f;
+    if (f.find(fmt::format("heap-{}.", app_pid)) != std::string::npos) profile_file = f;
   if (profile_file.empty() && !r.profiles.empty()) profile_file = r.profiles.back();
   if (!profile_file.empty()) vin.profile = Analyse({"profile", "--json", profile_file, "--top", "15"}, &warnings);
 
@@ -369,7 +370,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
                 {"exit_summary", exit_summary},
                 {"exit_status", r.status},
                 {"seconds", std::round(r.seconds * 10) / 10},
-                {"pid", r.pid},
+                {"pid", app_pid},
                 {"heap_limit_mb", heap_mb ? Json(heap_mb) : Json()},
                 {"old_space_limit", vin.old_space_limit},
                 {"tolerance", vin.tolerance}}},

@@ -242,6 +242,7 @@ Result<SessionOutcome> Session::Go() {
     }
   }
   supervisor.join();
+  out_.target_pid = channel_.pid();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   if (!run.ok()) return run.status();
   out_.run = run.take();

@@ -59,6 +59,7 @@ struct SessionOutcome {
   std::vector<SnapshotTaken> snapshots;
   std::vector<LoadSecond> load_timeline;
   supervise::RunOutcome run;
+  uint32_t target_pid = 0;   // the node process measured and snapshotted
   bool completed = false;    // every step ran
   bool died = false;         // the process ended before the steps did
   bool interrupted = false;

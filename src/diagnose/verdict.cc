@@ -103,7 +103,9 @@ std::string PathText(const Json& path) {
     if (!step.contains("edge")) continue;
     std::string edge = step["edge"].is_string() ? step["edge"].get<std::string>() : step["edge"].dump();
     std::string type = step.value("edge_type", "");
-    if (type == "element" || type == "hidden" || (type == "internal" && !edge.empty() && std::isdigit(static_cast<unsigned char>(edge[0]))))
+    if (edge.starts_with("["))
+      out += " " + edge;  // heap leaks writes element edges as [N] already
+    else if (type == "element" || type == "hidden" || (type == "internal" && !edge.empty() && std::isdigit(static_cast<unsigned char>(edge[0]))))
       out += fmt::format(" [{}]", edge);
     else
       out += " ." + edge;

@@ -531,7 +531,10 @@ void Run::OnProbeLine(ProbeConnection& c, std::string_view line) {
   }
   if (j.contains("hello")) {
     c.pid = static_cast<uint32_t>(u64("pid"));
-    if (o_.channel && c.pid == out_.pid) {
+    // The commands go to the process oomkit started; when that is not node
+    // (npm start, a shell script), to the newest node process below it: the
+    // launcher's own node comes first, the application after it.
+    if (o_.channel && (c.pid == out_.pid || o_.plan.through_node_options)) {
       command_fd_ = c.fd;
       o_.channel->Connected(c.pid);
     }

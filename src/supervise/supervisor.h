@@ -40,8 +40,9 @@ struct SuperviseOptions {
   double profile_every_s = 0;
   std::string last_exit_kind; // of the run before, for the metrics
   uint32_t profile_sampling_bytes = 524288;  // one sample per this many bytes allocated, on average
-  // diagnose: commands to the first process's probe (it must have been
-  // started with OOMKIT_PROBE_COMMANDS=1), and a call when that process ends.
+  // diagnose: commands to the probe of the process oomkit started (or, when
+  // that is not node, of the newest node process below it; the probe must
+  // have OOMKIT_PROBE_COMMANDS=1), and a call when the started process ends.
   ProbeChannel* channel = nullptr;
   std::function<void()> child_exited;
 };
