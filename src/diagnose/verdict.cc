@@ -164,6 +164,10 @@ Verdict Decide(const VerdictInput& in) {
                                      Mb(t.heap_used), after, Mb(f.heap_used), after2, SignedMb(g1), SignedMb(g2)));
     v.evidence.push_back(fmt::format("external memory (Buffers, ArrayBuffers) after full GCs: {}, {}, {} ({}, then {})", Mb(b.external),
                                      Mb(t.external), Mb(f.external), SignedMb(e1), SignedMb(e2)));
+    if (b.rss && f.rss)
+      v.evidence.push_back(fmt::format("RSS at the same moments: {}, {}, {} (it also holds pages V8 freed but kept, and each "
+                                       "snapshot's writing raises it: the heap and external figures decide)",
+                                       Mb(b.rss), Mb(t.rss), Mb(f.rss)));
     if (in.idle.present && in.peak_heap_used > b.heap_used) {
       double added = Diff(in.peak_heap_used, b.heap_used);
       double freed = Diff(in.peak_heap_used, in.idle.heap_used);

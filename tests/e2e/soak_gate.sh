@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# oomkit soak as a CI gate, with a short --duration: exit 1 on the leaking
+# oomkit soak as a CI gate, with a short --duration (24 s): exit 1 on the leaking
 # example, 0 on the healthy one and on the bounded cache, and JUnit XML that
 # validates against the strict JUnit schema (tests/schemas/junit.xsd, with
 # xmllint): a <failure> naming the verdict for the leak, none otherwise.
@@ -14,7 +14,7 @@ for c in "leaky-cache 1" "healthy 0" "bounded-lru 0"; do
   read -r example want <<<"$c"
   port=$(free_port)
   rc=0
-  timeout 300 "$bin" soak --duration 40s --rate 1000 --load "http://127.0.0.1:$port/" --unique-ids --junit "$tmp/$example.xml" \
+  timeout 300 "$bin" soak --duration 24s --rate 1000 --load "http://127.0.0.1:$port/" --unique-ids --junit "$tmp/$example.xml" \
     --out "$tmp/$example" -- node "$src/examples/$example/app.js" --port "$port" >"$tmp/$example.txt" 2>"$tmp/$example.err" || rc=$?
   [ $rc = "$want" ] || fail "soak $example: exit $rc, not $want: $(cat "$tmp/$example.txt")"
   xmllint --noout --schema "$src/tests/schemas/junit.xsd" "$tmp/$example.xml" 2>"$tmp/xmllint.txt" ||
