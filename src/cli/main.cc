@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
                   "run the app with --max-old-space-size=MB: a small heap makes a leak show in minutes (and an OOM "
                   "is diagnosed from what survived)");
     c->add_option("--out", d.out, "the new folder for the evidence and the report (default oomkit-MODE-DATE-TIME)");
-    c->add_option("--warmup", d.warmup, "load (or watch) this long before the baseline snapshot");
+    c->add_option("--warmup", d.warmup, "load (or watch) this long before the baseline snapshot (default 3s; soak and watching: a tenth of --duration, at most 30s)");
     c->add_option("--ready-timeout", d.ready_timeout, "wait this long for the app's first answer (default 30s)");
     c->add_option("--tolerance", d.tolerance,
                   "growth of the heap after full GCs under which nothing counts as growing (default 5%, at least 1 MiB)");
