@@ -87,7 +87,7 @@ std::vector<std::string> Environment() {
 
 // One of oomkit's own analyses, in a process of its own: a snapshot's memory
 // goes back to the system when it ends, so diagnose stays small beside the app.
-nlohmann::json Analyse(const std::vector<std::string>& args, std::vector<std::string>* warnings) {
+Json Analyse(const std::vector<std::string>& args, std::vector<std::string>* warnings) {
   std::vector<std::string> argv{SelfExe()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto out = supervise::CaptureOutput(argv, Environment());
@@ -97,7 +97,7 @@ nlohmann::json Analyse(const std::vector<std::string>& args, std::vector<std::st
     warnings->push_back(fmt::format("oomkit{}: {}", shown, out.error()));
     return nullptr;
   }
-  nlohmann::json j = nlohmann::json::parse(out.value(), nullptr, false);
+  Json j = Json::parse(out.value(), nullptr, false);
   if (j.is_discarded()) {
     warnings->push_back(fmt::format("oomkit{}: its output is not JSON", shown));
     return nullptr;
@@ -282,22 +282,13 @@ int RunDiagnose(const DiagnoseOptions& in) {
   if (r.worker_oom_lines) vin.exit_kind = "worker-oom";
   for (const auto& p : r.processes)
     if (p.pid == app_pid) vin.old_space_limit = p.old_space_limit;
-  for (const auto& p : s.phases) {
-    if (p.name == "load 1") {
-      vin.requests_1 = p.completed;
-      vin.phase_1_s = (p.end_ms - p.start_ms) / 1000.0;
-    }
-    if (p.name == "load 2") {
-      vin.requests_2 = p.completed;
-      vin.phase_2_s = (p.end_ms - p.start_ms) / 1000.0;
-    }
-  }
-  if (!with_load) vin.requests_1 = vin.requests_2 = 0;
   Series series = ReadTimeline(d + "/timeline.ndjson", app_pid, s.phases);
   vin.peak_heap_used = series.peak_in_load;
   Json gc_events = ReadGcEvents(d + "/gc.log", app_pid, time_origin);
+  // The measured phases: their answered requests, their time, the GC pauses in them.
   for (const auto& p : s.phases) {
     if (p.name != "load 1" && p.name != "load 2") continue;
+    (p.name == "load 1" ? vin.requests_1 : vin.requests_2) = p.completed;
     vin.load_s += (p.end_ms - p.start_ms) / 1000.0;
     for (const auto& e : gc_events)
       if (e["ts"].get<int64_t>() >= p.start_ms && e["ts"].get<int64_t>() <= p.end_ms) vin.load_gc_ms += e["pause_ms"].get<double>();
@@ -311,7 +302,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
   for (const auto& t : s.snapshots) snaps.push_back(t.path);
   for (const auto& f : r.snapshots)
     if (std::find(snaps.begin(), snaps.end(), f) == snaps.end()) snaps.push_back(f);  // a snapshot near the limit
-  nlohmann::json diff;
+  Json diff;
   if (snaps.size() >= 3) vin.leaks = Analyse({"heap", "leaks", snaps[0], snaps[1], snaps[2], "--json", "--top", "10", "--no-progress"}, &warnings);
   if (!snaps.empty()) {
     std::vector<std::string> args{"heap", "suspects", snaps.back(), "--json", "--top", "10", "--no-progress"};
@@ -386,11 +377,11 @@ int RunDiagnose(const DiagnoseOptions& in) {
                 {"array_buffers", series.array_buffers}}},
               {"load_timeline", load_tl},
               {"gc_events", gc_events},
-              {"gc", vin.gc.is_null() ? Json() : Json::parse(vin.gc.dump())},
-              {"leaks", vin.leaks.is_null() ? Json() : Json::parse(vin.leaks.dump())},
-              {"suspects", vin.suspects.is_null() ? Json() : Json::parse(vin.suspects.dump())},
-              {"diff", diff.is_null() ? Json() : Json::parse(diff.dump())},
-              {"profile", vin.profile.is_null() ? Json() : Json::parse(vin.profile.dump())},
+              {"gc", vin.gc},
+              {"leaks", vin.leaks},
+              {"suspects", vin.suspects},
+              {"diff", diff},
+              {"profile", vin.profile},
               {"files",
                {{"gc_log", d + "/gc.log"},
                 {"timeline", d + "/timeline.ndjson"},

@@ -106,7 +106,6 @@ bool Session::Measure(const std::string& label, bool gc) {
 }
 
 bool Session::Snapshot(const std::string& label) {
-  if (!plan_.snapshots) return true;
   std::string path = fmt::format("{}/{}.heapsnapshot", options_.out_dir, label);
   Note(fmt::format("{} heap snapshot: writing {}", label, path));
   auto r = channel_.Call("snapshot", {{"path", path}}, 900);

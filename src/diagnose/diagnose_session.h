@@ -29,7 +29,6 @@ struct SessionPlan {
   int idle_gcs = 3;        // the idle watch: full GCs this far apart
   double idle_gap_s = 1;
   double ready_timeout_s = 30;
-  bool snapshots = true;
   std::function<void(const std::string&)> note;
 };
 
@@ -40,7 +39,6 @@ struct PhaseRecord {
   double target_rate = 0;
   uint64_t sent = 0, completed = 0, errors = 0, dropped = 0, late = 0;
   uint64_t p50_us = 0, p99_us = 0, max_us = 0;
-  double gc_ms = 0;  // the process's GC time during the phase
 };
 
 struct SnapshotTaken {

@@ -10,7 +10,7 @@
 namespace oomkit::diagnose {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -39,22 +39,17 @@ std::string MainClass(const Json& cluster) {
   return best;
 }
 
-// The largest significant cluster whose objects mostly survive from the
-// target to the final snapshot (an LRU's evict), of buffers or not.
+// The largest significant cluster of buffers (or of anything else), and
+// failing that the largest significant one.
 const Json* PickCluster(const Json& leaks, bool buffers) {
   if (!leaks.is_object() || !leaks.contains("clusters")) return nullptr;
-  const Json* fallback = nullptr;
+  const Json* first = nullptr;
   for (const Json& c : leaks["clusters"]) {
     if (!c.value("significant", false)) continue;
-    bool is_buffer = IsBufferClass(MainClass(c));
-    if (buffers && !is_buffer) continue;
-    if (!buffers && is_buffer) {
-      if (!fallback) fallback = &c;
-      continue;
-    }
-    return &c;
+    if (IsBufferClass(MainClass(c)) == buffers) return &c;
+    if (!first) first = &c;
   }
-  return buffers ? nullptr : fallback;
+  return first;
 }
 
 // The suspect that names an object on the culprit's path, with a fix.
@@ -203,7 +198,6 @@ Verdict Decide(const VerdictInput& in) {
   // The culprit.
   bool leak = v.kind == "js-heap-leak" || v.kind == "external-memory-leak";
   const Json* cluster = leak ? PickCluster(in.leaks, v.kind == "external-memory-leak") : nullptr;
-  if (v.kind == "external-memory-leak" && !cluster) cluster = PickCluster(in.leaks, false);
   const Json* suspect = nullptr;
   if (cluster) {
     const Json& path = (*cluster)["path"];

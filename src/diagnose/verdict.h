@@ -50,7 +50,6 @@ struct VerdictInput {
   Reading baseline, target, final_, idle;  // idle: the last of the idle watch
   uint64_t peak_heap_used = 0;  // the highest sample during the load
   uint64_t requests_1 = 0, requests_2 = 0;  // answered in each measured load phase (0: no load of ours)
-  double phase_1_s = 0, phase_2_s = 0;
   double load_s = 0, load_gc_ms = 0;  // the load phases' time and the GC time in them
   uint64_t old_space_limit = 0;
   double tolerance = 0.05;
@@ -58,7 +57,7 @@ struct VerdictInput {
   std::string exit_kind;        // as oomkit run classifies it
   std::string exit_summary;
   // What the analysis commands printed (--json); null when not run.
-  nlohmann::json leaks, suspects, profile, gc;
+  nlohmann::ordered_json leaks, suspects, profile, gc;
 };
 
 struct Verdict {
@@ -80,10 +79,10 @@ Verdict Decide(const VerdictInput& in);
 nlohmann::ordered_json VerdictJson(const Verdict& v);
 
 // "system / Context .sessionCache → Map .table → (array) [12] → RequestContext"
-std::string PathText(const nlohmann::json& path);
+std::string PathText(const nlohmann::ordered_json& path);
 // The same from the last closure variable or global property on the way
 // ("… → system / Context .sessionCache → Map .table → ..."); the whole path
 // when there is none.
-std::string ShortPathText(const nlohmann::json& path);
+std::string ShortPathText(const nlohmann::ordered_json& path);
 
 }  // namespace oomkit::diagnose

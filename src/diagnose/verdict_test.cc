@@ -85,7 +85,7 @@ TEST(Verdict, AnOomBeforeTheMeasurementsIsALeak) {
 
 TEST(Verdict, TheCulpritIsTheLargestSurvivingClusterWithTheFixOfTheSuspectOnItsPath) {
   VerdictInput in = Phases(10, 20, 30);
-  in.leaks = nlohmann::json::parse(R"json({"clusters": [
+  in.leaks = nlohmann::ordered_json::parse(R"json({"clusters": [
     {"significant": false, "classes": [{"name": "Noise", "count": 5}], "path": [], "history": []},
     {"significant": true, "count": 10000, "retained_size": 4300000, "grew_every_step": true,
      "classes": [{"name": "RequestContext", "count": 10000}],
@@ -95,10 +95,10 @@ TEST(Verdict, TheCulpritIsTheLargestSurvivingClusterWithTheFixOfTheSuspectOnItsP
               {"id": 82989, "name": "Map", "edge": "table", "edge_type": "internal"},
               {"id": 90000, "name": "(array)", "edge": "48893", "edge_type": "internal"},
               {"id": 244733, "name": "RequestContext"}]}]})json");
-  in.suspects = nlohmann::json::parse(R"json({"suspects": [
+  in.suspects = nlohmann::ordered_json::parse(R"json({"suspects": [
     {"kind": "class-share", "id": 5, "fix": "", "what": "a class", "why": "big"},
     {"kind": "collection", "id": 82989, "class": "Map", "fix": "bound it", "what": "Map @82989 with 21,501 entries", "why": "large"}]})json");
-  in.profile = nlohmann::json::parse(R"json({"sites": [
+  in.profile = nlohmann::ordered_json::parse(R"json({"sites": [
     {"function": "set", "url": "", "line": 0, "column": 0, "self_size": 900000},
     {"function": "emit", "url": "node:events", "line": 1, "column": 1, "self_size": 800000},
     {"function": "handle", "url": "/srv/app.js", "line": 45, "column": 15, "self_size": 600000}]})json");

@@ -1,5 +1,6 @@
 #include "supervise/probe_channel.h"
 
+#include <fmt/format.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -26,18 +27,13 @@ Result<nlohmann::json> ProbeChannel::Call(const std::string& cmd, nlohmann::json
   if (write(wake_fd_, &one, sizeof one) < 0) {}  // a full counter still wakes the loop
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
   if (!cv_.wait_until(lock, deadline, [&] { return closed_ || answers_.count(id); }))
-    return Status::Error(fmt_timeout(cmd, timeout_s));
+    return Status::Error(fmt::format("the probe did not answer '{}' within {:g} s (the event loop is blocked?)", cmd, timeout_s));
   auto it = answers_.find(id);
   if (it == answers_.end()) return Status::Error("the process ended before it answered");
   nlohmann::json answer = std::move(it->second);
   answers_.erase(it);
   if (answer.contains("error") && answer["error"].is_string()) return Status::Error(answer["error"].get<std::string>());
   return answer;
-}
-
-std::string ProbeChannel::fmt_timeout(const std::string& cmd, double timeout_s) {
-  return "the probe did not answer '" + cmd + "' within " + std::to_string(static_cast<int>(timeout_s)) +
-         " s (the event loop is blocked?)";
 }
 
 bool ProbeChannel::WaitConnected(double timeout_s) {

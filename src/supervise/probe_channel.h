@@ -49,8 +49,6 @@ class ProbeChannel {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  static std::string fmt_timeout(const std::string& cmd, double timeout_s);
-
   std::deque<std::string> outgoing_;
   std::map<uint64_t, nlohmann::json> answers_;
   uint64_t next_id_ = 1;
