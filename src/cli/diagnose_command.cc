@@ -286,12 +286,25 @@ int RunDiagnose(const DiagnoseOptions& in) {
   vin.peak_heap_used = series.peak_in_load;
   Json gc_events = ReadGcEvents(d + "/gc.log", app_pid, time_origin);
   // The measured phases: their answered requests, their time, the GC pauses in them.
+  auto gc_ms_in = [&](const diagnose::PhaseRecord& p) {
+    double ms = 0;
+    for (const auto& e : gc_events)
+      if (e["ts"].get<int64_t>() >= p.start_ms && e["ts"].get<int64_t>() <= p.end_ms) ms += e["pause_ms"].get<double>();
+    return ms;
+  };
   for (const auto& p : s.phases) {
+    if (p.name == "warm-up") {
+      vin.warmup_gc_ms = gc_ms_in(p);
+      vin.warmup_cpu_ms = p.main_thread_cpu_ms;
+    }
     if (p.name != "load 1" && p.name != "load 2") continue;
     (p.name == "load 1" ? vin.requests_1 : vin.requests_2) = p.completed;
     vin.load_s += (p.end_ms - p.start_ms) / 1000.0;
-    for (const auto& e : gc_events)
-      if (e["ts"].get<int64_t>() >= p.start_ms && e["ts"].get<int64_t>() <= p.end_ms) vin.load_gc_ms += e["pause_ms"].get<double>();
+    vin.target_rate = p.target_rate;
+    vin.dropped += p.dropped;
+    vin.worst_p50_us = std::max(vin.worst_p50_us, p.p50_us);
+    vin.load_gc_ms += gc_ms_in(p);
+    if (p.main_thread_cpu_ms >= 0) vin.load_cpu_ms = std::max(0.0, vin.load_cpu_ms) + p.main_thread_cpu_ms;
   }
 
   // The analyses, on whatever survived.
@@ -339,6 +352,8 @@ int RunDiagnose(const DiagnoseOptions& in) {
                       {"completed", p.completed},
                       {"errors", p.errors},
                       {"dropped", p.dropped},
+                      {"unanswered", p.unanswered},
+                      {"main_thread_cpu_ms", p.main_thread_cpu_ms >= 0 ? Json(p.main_thread_cpu_ms) : Json()},
                       {"late", p.late},
                       {"latency_us", {{"p50", p.p50_us}, {"p99", p.p99_us}, {"max", p.max_us}}}});
   Json readings = Json::array();

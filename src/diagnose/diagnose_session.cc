@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "load/load_run.h"
+#include "supervise/thread_cpu.h"
 
 namespace oomkit::diagnose {
 namespace {
@@ -23,6 +24,20 @@ using Clock = std::chrono::steady_clock;
 int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// The CPU time node's main thread spends from construction to Elapsed().
+class CpuMeter {
+ public:
+  explicit CpuMeter(uint32_t pid) : pid_(pid), start_(pid ? supervise::ThreadCpuMs(pid, pid) : std::nullopt) {}
+  double Elapsed() const {
+    auto now = start_ ? supervise::ThreadCpuMs(pid_, pid_) : std::nullopt;
+    return now ? *now - *start_ : -1;
+  }
+
+ private:
+  uint32_t pid_;
+  std::optional<double> start_;
+};
 
 // One GET on a new connection: true when any HTTP answer comes back (any
 // status: a 404 still says the server is up).
@@ -129,6 +144,7 @@ bool Session::LoadPhase(const std::string& name, double seconds, uint64_t reques
   rec.load = true;
   rec.target_rate = plan_.rate;
   rec.start_ms = UnixMs();
+  CpuMeter cpu(channel_.pid());
   Note(fmt::format("{}: {} req/s for {:.0f} s{}", name, plan_.rate, length,
                    requests ? fmt::format(" ({} requests)", requests) : ""));
   load::LoadRun run(c);
@@ -146,6 +162,7 @@ bool Session::LoadPhase(const std::string& name, double seconds, uint64_t reques
     load_ = nullptr;
   }
   rec.end_ms = UnixMs();
+  rec.main_thread_cpu_ms = cpu.Elapsed();
   if (!result.ok()) return Stop(name, result.error());
   const load::LoadResult& lr = result.value();
   const auto& k = lr.measured.counters;
@@ -153,6 +170,7 @@ bool Session::LoadPhase(const std::string& name, double seconds, uint64_t reques
   rec.completed = k.completed;
   rec.errors = k.errors();
   rec.dropped = lr.dropped;
+  rec.unanswered = lr.in_flight_at_stop;
   rec.late = k.late;
   rec.p50_us = lr.measured.corrected.Quantile(0.5);
   rec.p99_us = lr.measured.corrected.Quantile(0.99);
@@ -168,9 +186,11 @@ bool Session::WatchPhase(const std::string& name, double seconds) {
   PhaseRecord rec;
   rec.name = name;
   rec.start_ms = UnixMs();
+  CpuMeter cpu(channel_.pid());
   Note(fmt::format("{}: watching the application's own traffic for {:.0f} s", name, seconds));
   Wait(seconds);
   rec.end_ms = UnixMs();
+  rec.main_thread_cpu_ms = cpu.Elapsed();
   out_.phases.push_back(rec);
   return !Ended() || Stop(name, "the process ended");
 }

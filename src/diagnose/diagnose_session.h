@@ -38,6 +38,8 @@ struct PhaseRecord {
   bool load = false;
   double target_rate = 0;
   uint64_t sent = 0, completed = 0, errors = 0, dropped = 0, late = 0;
+  uint64_t unanswered = 0;  // still in flight when the phase's time was up
+  double main_thread_cpu_ms = -1;  // node's main thread, over the phase; -1: unread
   uint64_t p50_us = 0, p99_us = 0, max_us = 0;
 };
 

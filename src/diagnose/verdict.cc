@@ -13,6 +13,10 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr double kMiB = 1024.0 * 1024.0;
+// A median latency over this means requests queued behind a saturated app.
+constexpr uint64_t kFellBehindP50Us = 1000000;
+// Less CPU time than this is a few clock ticks: no share to speak of.
+constexpr double kLeastCpuMs = 200;
 
 std::string Mb(double bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
 std::string SignedMb(double bytes) { return fmt::format("{:+.1f} MB", bytes / 1e6); }
@@ -151,7 +155,14 @@ Verdict Decide(const VerdictInput& in) {
     const bool ext_grows = e1 > noise_ext && e2 > noise_ext && e2 >= 0.3 * e1 && e1 + e2 > 2 * std::max(0.0, g1 + g2);
     const bool filled = (g1 > noise_heap || e1 > noise_ext) && !heap_grows && !ext_grows;
     const bool near_limit = in.old_space_limit && static_cast<double>(f.heap_used) >= 0.7 * static_cast<double>(in.old_space_limit);
-    const double gc_share = in.load_s > 0 ? in.load_gc_ms / (in.load_s * 1000) : 0;
+    // GC's share of the JS thread's CPU: from the warm-up when it was long
+    // enough to count (ticks are 10 ms), else from the measured phases, where
+    // the snapshots inflate it.
+    const bool from_warmup = in.warmup_cpu_ms >= kLeastCpuMs;
+    const bool from_load = !from_warmup && in.load_cpu_ms >= kLeastCpuMs;
+    const double gc_share = from_warmup ? in.warmup_gc_ms / in.warmup_cpu_ms
+                            : from_load ? in.load_gc_ms / in.load_cpu_ms
+                                        : 0;
 
     std::string after = requests ? fmt::format("after {} requests", Thousands(in.requests_1)) : "after the first third";
     std::string after2 = requests ? fmt::format("after {} more", Thousands(in.requests_2)) : "after the second";
@@ -170,9 +181,19 @@ Verdict Decide(const VerdictInput& in) {
                                        "away ({:.0f} %; a healthy process frees >= 70 %, a leaking one keeps most of it)",
                                        Mb(std::max(0.0, freed)), Mb(added), Mb(in.peak_heap_used), 100 * std::max(0.0, freed) / added));
     }
-    if (in.load_s > 0)
-      v.evidence.push_back(fmt::format("GC took {:.1f} % of the time under load ({:.0f} ms in {:.1f} s)", 100 * gc_share, in.load_gc_ms,
-                                       in.load_s));
+    if (from_warmup)
+      v.evidence.push_back(fmt::format("GC pauses took {:.1f} % of the JS thread's CPU time in the warm-up ({:.0f} ms of {:.0f} ms; "
+                                       "measured before any heap snapshot: once V8 has written one, GC costs more)",
+                                       100 * gc_share, in.warmup_gc_ms, in.warmup_cpu_ms));
+    else if (from_load)
+      v.evidence.push_back(fmt::format("GC pauses took {:.1f} % of the JS thread's CPU time under load ({:.0f} ms of {:.0f} ms; "
+                                       "measured after a heap snapshot, which makes V8's GC costlier: an overstatement)",
+                                       100 * gc_share, in.load_gc_ms, in.load_cpu_ms));
+    if (in.dropped > 0 || in.worst_p50_us > kFellBehindP50Us)
+      v.evidence.push_back(fmt::format("the app did not keep up with {} req/s: {} requests dropped, median latency {:.1f} s; the "
+                                       "memory figures count the answered requests, but a lower --rate measures it at a rate it serves",
+                                       Thousands(static_cast<uint64_t>(in.target_rate)), Thousands(in.dropped),
+                                       static_cast<double>(in.worst_p50_us) / 1e6));
     if (ext_grows) v.kind = "external-memory-leak";
     else if (heap_grows) v.kind = "js-heap-leak";
     else if (filled || near_limit) v.kind = "bounded-high-usage";

@@ -18,8 +18,10 @@
 //                         during the second phase still adds less);
 //   bounded-high-usage    it grew in the first phase only, or the heap after
 //                         GC is >= 70 % of the old space's limit;
-//   gc-churn-no-leak      GC took >= 10 % of the load's time (the GC reader's
-//                         threshold for churn);
+//   gc-churn-no-leak      GC pauses took >= 10 % of the CPU time of node's
+//                         main thread under load, before any snapshot (a
+//                         share of CPU, not of wall time, so the same at any
+//                         rate the app serves);
 //   healthy               none of these.
 // The culprit comes from the snapshots: the largest leak cluster (objects
 // allocated after the baseline and alive in every later snapshot) of the
@@ -51,6 +53,17 @@ struct VerdictInput {
   uint64_t peak_heap_used = 0;  // the highest sample during the load
   uint64_t requests_1 = 0, requests_2 = 0;  // answered in each measured load phase (0: no load of ours)
   double load_s = 0, load_gc_ms = 0;  // the load phases' time and the GC time in them
+  double load_cpu_ms = -1;            // node's main thread's CPU time in them (-1: unknown)
+  // The same in the warm-up, the only load before any heap snapshot. Once V8
+  // has written a snapshot it records every object's move for the object ids
+  // of the snapshots to come, and a scavenge costs several times more (7x
+  // measured on a churning process): GC's share is measured here.
+  double warmup_gc_ms = 0, warmup_cpu_ms = -1;
+  // When the app could not serve the rate asked: the open loop's drops and
+  // the worst median latency over the measured phases. The memory figures
+  // still hold (they count answered requests); the user should know.
+  double target_rate = 0;
+  uint64_t dropped = 0, worst_p50_us = 0;
   uint64_t old_space_limit = 0;
   double tolerance = 0.05;
   bool died = false;            // the process ended before the end of the run

@@ -58,12 +58,45 @@ TEST(Verdict, GrowthUnderTheNoiseCountsAsNone) {
   EXPECT_EQ(Decide(big).kind, "js-heap-leak");
 }
 
-TEST(Verdict, ChurnIsTheShareOfTimeInGcWithoutGrowth) {
+TEST(Verdict, ChurnIsGcsShareOfTheJsThreadsCpuBeforeAnySnapshot) {
   VerdictInput in = Phases(10, 10.2, 10.1);
-  in.load_gc_ms = 0.12 * 40000;
-  EXPECT_EQ(Decide(in).kind, "gc-churn-no-leak");
-  in.load_gc_ms = 0.05 * 40000;
+  // A quarter of the wall time on the JS thread, GC 16 % of that: 4 % of the
+  // wall time, and still churn.
+  in.warmup_cpu_ms = 750;
+  in.warmup_gc_ms = 120;
+  in.load_cpu_ms = 10000;
+  in.load_gc_ms = 4000;  // after the snapshots: inflated, and not what decides
+  Verdict v = Decide(in);
+  EXPECT_EQ(v.kind, "gc-churn-no-leak");
+  EXPECT_NE(v.evidence.back().find("16.0 % of the JS thread's CPU time in the warm-up (120 ms of 750 ms"), std::string::npos)
+      << v.evidence.back();
+  in.warmup_gc_ms = 60;
   EXPECT_EQ(Decide(in).kind, "healthy");
+  // Without a warm-up to count (a few ticks), the load phases decide, and the text says they overstate it.
+  in.warmup_cpu_ms = 100;
+  v = Decide(in);
+  EXPECT_EQ(v.kind, "gc-churn-no-leak");
+  EXPECT_NE(v.evidence.back().find("an overstatement"), std::string::npos);
+  in.load_cpu_ms = -1;
+  EXPECT_EQ(Decide(in).kind, "healthy");
+}
+
+TEST(Verdict, AnAppThatFellBehindTheRateIsSaidSoWithoutChangingTheKind) {
+  auto behind = [](const Verdict& v) {
+    for (const std::string& e : v.evidence)
+      if (e.starts_with("the app did not keep up")) return e;
+    return std::string();
+  };
+  VerdictInput in = Phases(10, 10.2, 10.1);
+  in.target_rate = 2000;
+  in.worst_p50_us = 900000;
+  EXPECT_EQ(behind(Decide(in)), "");
+  in.dropped = 1019;
+  EXPECT_EQ(Decide(in).kind, "healthy");
+  EXPECT_NE(behind(Decide(in)).find("2,000 req/s: 1,019 requests dropped, median latency 0.9 s"), std::string::npos) << behind(Decide(in));
+  in.dropped = 0;
+  in.worst_p50_us = 4800000;  // queued, not dropped
+  EXPECT_NE(behind(Decide(in)).find("median latency 4.8 s"), std::string::npos);
 }
 
 TEST(Verdict, AHeapNearItsLimitIsHighUsage) {

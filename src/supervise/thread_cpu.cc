@@ -1,0 +1,31 @@
+#include "supervise/thread_cpu.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace oomkit::supervise {
+
+std::optional<double> ThreadCpuMs(uint32_t pid, uint32_t tid) {
+  std::ifstream in(fmt::format("/proc/{}/task/{}/stat", pid, tid));
+  std::string line(std::istreambuf_iterator<char>(in), {});
+  // The name, field 2, is in parentheses and may hold spaces and ')': the
+  // fields are counted from the last ')'. utime and stime are fields 14, 15.
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(line.substr(close + 1));
+  std::string skip;
+  for (int field = 3; field <= 13; ++field)
+    if (!(fields >> skip)) return std::nullopt;
+  unsigned long long utime = 0, stime = 0;
+  if (!(fields >> utime >> stime)) return std::nullopt;
+  static const double ms_per_tick = 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return static_cast<double>(utime + stime) * ms_per_tick;
+}
+
+}  // namespace oomkit::supervise
