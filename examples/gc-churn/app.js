@@ -8,7 +8,7 @@
 const http = require('http');
 
 const port = Number(process.argv[process.argv.indexOf('--port') + 1]) || 3000;
-const catalogue = Array.from({ length: 75 }, (_, i) => ({ sku: `sku-${i}`, price: i * 1.5, tags: ['a', 'b', 'c'] }));
+const catalogue = Array.from({ length: 120 }, (_, i) => ({ sku: `sku-${i}`, price: i * 1.5, tags: ['a', 'b', 'c'] }));
 const recent = new Array(1000);  // a ring of the last views
 let next = 0;
 

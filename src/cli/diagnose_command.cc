@@ -147,8 +147,15 @@ Json ReadGcEvents(const std::string& file, uint32_t pid, double time_origin_ms) 
     const char* kind = t.event.collector == gc::Collector::kMarkCompact ? "mark-compact"
                        : t.event.collector == gc::Collector::kMinor     ? "minor-mark"
                                                                         : "scavenge";
+    // GCs that oomkit itself caused: the probe's gc() before a reading
+    // ("testing"), a heap snapshot's ("heap profiler"), and the sampling
+    // profile's fetch ("sampling profiler"). They are not the app's cost.
+    const std::string_view reason = t.event.reason;
+    const bool induced = reason == "testing" || reason == "heap profiler" || reason == "sampling profiler";
     events.push_back({{"ts", std::llround(time_origin_ms + t.time_ms)},
                       {"kind", kind},
+                      {"reason", reason},
+                      {"induced", induced},
                       {"pause_ms", std::round(t.event.pause_ms * 100) / 100},
                       {"before_mb", t.event.start_object_mb},
                       {"after_mb", t.event.end_object_mb}});
@@ -289,7 +296,8 @@ int RunDiagnose(const DiagnoseOptions& in) {
   auto gc_ms_in = [&](const diagnose::PhaseRecord& p) {
     double ms = 0;
     for (const auto& e : gc_events)
-      if (e["ts"].get<int64_t>() >= p.start_ms && e["ts"].get<int64_t>() <= p.end_ms) ms += e["pause_ms"].get<double>();
+      if (!e["induced"].get<bool>() && e["ts"].get<int64_t>() >= p.start_ms && e["ts"].get<int64_t>() <= p.end_ms)
+        ms += e["pause_ms"].get<double>();
     return ms;
   };
   for (const auto& p : s.phases) {
