@@ -22,11 +22,13 @@ U="http://127.0.0.1:$port"
 get() { node -e "require('http').get('$1', r => { let b=''; r.on('data', d => b += d); r.on('end', () => process.stdout.write(b)); })"; }
 "$bin" load "$U/" -c 10 -d 1s >/dev/null  # the server's JIT warms up, not counted
 
-for rate in 1000 5000; do
+# One try of RATE: 0 when the server saw the schedule.
+try_rate() {
+  local rate=$1
   get "$U/__arrivals?reset=1" >/dev/null
   "$bin" load "$U/" --rate "$rate" -d 10s -c 50 --json >"$tmp/run.json"
   get "$U/__arrivals" >"$tmp/arrivals.json"
-  node - "$rate" "$tmp/run.json" "$tmp/arrivals.json" <<'JS' || fail "open loop at $rate req/s"
+  node - "$rate" "$tmp/run.json" "$tmp/arrivals.json" <<'JS'
 const fs = require('fs');
 const rate = Number(process.argv[2]);
 const j = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
@@ -44,6 +46,12 @@ const within = (x) => Math.abs(x - target) <= 0.01 * target;
 if (!within(j.requests.sent) || !within(got) || j.requests.due !== target) process.exit(1);
 if (empty > 0 || inner.length < 990) process.exit(1);
 JS
+}
+# The arrivals are counted at the server, so a stall of the server or of the
+# shared host for 10 ms empties a window as a late sender would. A sender that
+# bunches its sends fails every try; a host's hiccup rarely comes twice.
+for rate in 1000 5000; do
+  try_rate "$rate" || { echo "retrying $rate req/s once"; try_rate "$rate"; } || fail "open loop at $rate req/s"
 done
 
 # A step from zero to peak and down: 0 for 1 s, 2,000 req/s for 2 s, 500 for 2 s.
