@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# load-side-by-side.sh   (DUR=10 REPS=4 CONNS="50 100" PEERS="wrk h2load")
-# `oomkit load` and a peer at the same moment, each against its own nginx: two nginx instances
-# (../shared/bench/load/nginx.conf, one worker each, the second on port 18433) on core 0, the two generators on
-# core 1. Every process is started with setsid, so each is its own autogroup: the kernel gives the two nginx an
+# load-side-by-side.sh   (SERVER=nginx DUR=10 REPS=4 CONNS="50 100" PEERS="wrk h2load")
+# `oomkit load` and a peer at the same moment, each against its own server: two nginx instances
+# (../shared/bench/load/nginx.conf, one worker each, the second on port 18433) or, with SERVER=node, two copies
+# of the shared Node test server (GET /; PEERS defaults to "wrk autocannon" then), on core 0; the two
+# generators on core 1. Every process is started with setsid, so each is its own autogroup: the kernel gives the two nginx an
 # equal share of core 0 and the two generators an equal share of core 1. Which nginx each tool drives swaps every
 # rep. Prints req/s of each and the ratio oomkit / peer per rep, and the medians.
 #
@@ -11,7 +12,14 @@
 # same moment, each with half of each core. PEERS=oomkit is the A/A control: the method's own spread.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-dur=${DUR:-10}; reps=${REPS:-4}; conns=${CONNS:-50 100}; peer_tools=${PEERS:-wrk h2load}
+server=${SERVER:-nginx}
+dur=${DUR:-10}; reps=${REPS:-4}; conns=${CONNS:-50 100}
+if [ "$server" = node ]; then peer_tools=${PEERS:-wrk autocannon}; else peer_tools=${PEERS:-wrk h2load}; fi
+peers="$work/load-peers"  # autocannon, as load-compare.sh installs it
+if [[ " $peer_tools " == *" autocannon "* ]] && [ ! -f "$peers/node_modules/autocannon/autocannon.js" ]; then
+  rm -rf "$peers"; mkdir -p "$peers"; cp "$shared/bench/load/package.json" "$shared/bench/load/package-lock.json" "$peers/"
+  (cd "$peers" && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
 for t in wrk h2load nginx taskset curl; do command -v $t >/dev/null || { echo "missing $t (apt-get install wrk nghttp2-client nginx-light curl)" >&2; exit 2; }; done
 out="$work/load-side-by-side-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$out"
 hz=$(getconf CLK_TCK)
@@ -22,6 +30,16 @@ trap cleanup EXIT
 
 declare -A worker url
 for port in 18432 18433; do
+  if [ "$server" = node ]; then
+    setsid env PORT="$port" taskset -c 0 node "$shared/bench/load/server.js" >"$out/node-$port.log" 2>&1 &
+    masters+=($!)
+    for _ in $(seq 100); do grep -q listening "$out/node-$port.log" && break; sleep 0.1; done
+    worker[$port]=$(awk '/listening/ {print $4}' "$out/node-$port.log")
+    url[$port]=http://127.0.0.1:$port/
+    curl -fsS -o /dev/null "${url[$port]}" || { echo "the Node server does not answer ${url[$port]}" >&2; exit 1; }
+    taskset -c 1 wrk -t1 -c50 -d3s "${url[$port]}" >/dev/null  # its JIT warms up, not counted
+    continue
+  fi
   # nginx's worker runs as nobody: its files go where nobody can read them.
   ngx=$(mktemp -d /tmp/oomkit-nginx.XXXXXX); dirs+=("$ngx"); chmod 755 "$ngx"; mkdir -p "$ngx/www" "$ngx/tmp"
   printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$ngx/www/index.json"
@@ -38,6 +56,7 @@ command_of() {  # command_of TOOL CONNS URL -> the command in $cmd
   case $1 in
     wrk) cmd=(wrk -t1 -c"$2" -d"${dur}s" --timeout 10s "$3") ;;
     h2load) cmd=(h2load --h1 -t1 -c"$2" -D "$dur" "$3") ;;
+    autocannon) cmd=(node "$peers/node_modules/autocannon/autocannon.js" -c "$2" -d "$dur" -t 10 -j "$3") ;;
     oomkit) cmd=("$root/build/oomkit" load "$3" -c "$2" -d "${dur}s" --json --no-progress) ;;
   esac
 }
@@ -61,7 +80,7 @@ for c in $conns; do
       for side in 0 1; do
         tool=oomkit; [ "$side" = 1 ] && tool=$peer
         t1=$(ticks "${worker[${ports[$side]}]}")
-        line+=("$(node "$root/bench/load-result.js" "$tool" "${raw[$side]}" "${raw[$side]}.time" "$((t1 - ${t0[$side]}))" "$hz" nginx "$c")")
+        line+=("$(node "$root/bench/load-result.js" "$tool" "${raw[$side]}" "${raw[$side]}.time" "$((t1 - ${t0[$side]}))" "$hz" "$server" "$c")")
       done
       echo "$rep ${ports[0]} ${line[0]} ${line[1]}" >>"$out/pairs.txt"
       tail -1 "$out/pairs.txt" >&2
@@ -71,8 +90,8 @@ for c in $conns; do
   done
 done
 
-echo "| conns | peer | rep | oomkit on | oomkit req/s | peer req/s | oomkit / peer | generator CPU us/req: oomkit, peer |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| conns | peer | rep | oomkit on | oomkit req/s | peer req/s | oomkit / peer | generator CPU us/req: oomkit, peer | server CPU us/req: oomkit's, peer's |"
+echo "|---|---|---|---|---|---|---|---|---|"
 node - "$out/pairs.txt" <<'JS'
 // pairs.txt: rep port  phase tool conns req/s done cpu_s rss srv_s  (oomkit's, then the peer's)
 const rows = require('fs').readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => l.split(' '));
@@ -83,10 +102,11 @@ for (const r of rows) {
   const [rep, port] = r, o = r.slice(2, 10), p = r.slice(10, 18);
   const ratio = +o[3] / +p[3];
   const cpu = (x) => ((+x[5] * 1e6) / +x[4]).toFixed(2);
-  console.log(`| ${o[2]} | ${p[1]} | ${rep} | :${port} | ${fmt(o[3])} | ${fmt(p[3])} | ${ratio.toFixed(3)} | ${cpu(o)}, ${cpu(p)} |`);
+  const srv = (x) => ((+x[7] * 1e6) / +x[4]).toFixed(2);
+  console.log(`| ${o[2]} | ${p[1]} | ${rep} | :${port} | ${fmt(o[3])} | ${fmt(p[3])} | ${ratio.toFixed(3)} | ${cpu(o)}, ${cpu(p)} | ${srv(o)}, ${srv(p)} |`);
   (groups[`${o[2]} ${p[1]}`] ||= []).push(ratio);
 }
 for (const [k, v] of Object.entries(groups))
-  console.log(`| ${k.replace(' ', ' | ')} | median | | | | **${med(v).toFixed(3)}** (${Math.min(...v).toFixed(3)}-${Math.max(...v).toFixed(3)}) | |`);
+  console.log(`| ${k.replace(' ', ' | ')} | median | | | | **${med(v).toFixed(3)}** (${Math.min(...v).toFixed(3)}-${Math.max(...v).toFixed(3)}) | | |`);
 JS
 echo "  (runs: $out)" >&2

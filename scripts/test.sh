@@ -9,9 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 "$root/scripts/build.sh" release
 (cd "$root/build" && ctest --output-on-failure -j "$jobs")
-"$root/scripts/build.sh" asan
+"$root/scripts/build.sh" asan  # the fuzzers too
 (cd "$root/build-asan" && ctest --output-on-failure -j "$jobs" -LE oracle)
-"$root/scripts/build.sh" fuzz
 # Each fuzzer's corpus grows in a scratch folder; a crashing input is kept
 # and its path printed, so it can become a test.
 fuzz() {  # fuzz TARGET SECONDS MAX_LEN SEED...
@@ -20,7 +19,7 @@ fuzz() {  # fuzz TARGET SECONDS MAX_LEN SEED...
   corpus=$(mktemp -d); artifacts=$(mktemp -d)
   local i=0 seed
   for seed in "$@"; do cp "$seed" "$corpus/$((i++))-$(basename "$seed")"; done  # names repeat across versions
-  if ! "$root/build-fuzz/$target" -max_total_time="$seconds" -max_len="$max_len" -artifact_prefix="$artifacts/" "$corpus" \
+  if ! "$root/build-asan/$target" -max_total_time="$seconds" -max_len="$max_len" -artifact_prefix="$artifacts/" "$corpus" \
       >"$artifacts/log" 2>&1; then
     grep -E 'ERROR|what\(\)|SUMMARY' "$artifacts/log" | head -n 5
     echo "fuzz: $target crashed; input kept in: $(ls "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* 2>/dev/null)"
