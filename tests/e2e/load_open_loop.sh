@@ -44,7 +44,9 @@ console.log(`${rate} req/s: sent ${j.requests.sent}, the server got ${got} (targ
             `${inner.length} windows of 10 ms, ${empty} empty, fewest ${Math.min(...inner)}; late ${j.requests.late}`);
 const within = (x) => Math.abs(x - target) <= 0.01 * target;
 if (!within(j.requests.sent) || !within(got) || j.requests.due !== target) process.exit(1);
-if (empty > 0 || inner.length < 990) process.exit(1);
+// Under ASan+UBSan the sender runs several times slower, and its timing is
+// not what ships: there the count is checked, the windows in the release build.
+if (process.env.OOMKIT_SANITIZED !== '1' && (empty > 0 || inner.length < 990)) process.exit(1);
 JS
 }
 # The arrivals are counted at the server, so a stall of the server or of the
