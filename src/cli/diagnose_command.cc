@@ -307,7 +307,6 @@ int RunDiagnose(const DiagnoseOptions& in) {
     }
     if (p.name != "load 1" && p.name != "load 2") continue;
     (p.name == "load 1" ? vin.requests_1 : vin.requests_2) = p.completed;
-    vin.load_s += (p.end_ms - p.start_ms) / 1000.0;
     vin.target_rate = p.target_rate;
     vin.dropped += p.dropped;
     vin.worst_p50_us = std::max(vin.worst_p50_us, p.p50_us);

@@ -52,8 +52,9 @@ struct VerdictInput {
   Reading baseline, target, final_, idle;  // idle: the last of the idle watch
   uint64_t peak_heap_used = 0;  // the highest sample during the load
   uint64_t requests_1 = 0, requests_2 = 0;  // answered in each measured load phase (0: no load of ours)
-  double load_s = 0, load_gc_ms = 0;  // the load phases' time and the GC time in them
-  double load_cpu_ms = -1;            // node's main thread's CPU time in them (-1: unknown)
+  // The GC pauses in the load phases and node's main thread's CPU time in
+  // them (-1: unknown).
+  double load_gc_ms = 0, load_cpu_ms = -1;
   // The same in the warm-up, the only load before any heap snapshot. Once V8
   // has written a snapshot it records every object's move for the object ids
   // of the snapshots to come, and a scavenge costs several times more (7x

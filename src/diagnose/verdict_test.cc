@@ -22,8 +22,6 @@ VerdictInput Phases(double b, double t, double f, double eb = 2, double et = 2, 
   in.target = At(t, et, 20000);
   in.final_ = At(f, ef, 40000);
   in.requests_1 = in.requests_2 = 10000;
-  in.load_s = 40;
-  in.load_gc_ms = 400;  // 1 %
   return in;
 }
 
