@@ -147,15 +147,12 @@ Json ReadGcEvents(const std::string& file, uint32_t pid, double time_origin_ms) 
     const char* kind = t.event.collector == gc::Collector::kMarkCompact ? "mark-compact"
                        : t.event.collector == gc::Collector::kMinor     ? "minor-mark"
                                                                         : "scavenge";
-    // GCs that oomkit itself caused: the probe's gc() before a reading
-    // ("testing"), a heap snapshot's ("heap profiler"), and the sampling
-    // profile's fetch ("sampling profiler"). They are not the app's cost.
-    const std::string_view reason = t.event.reason;
-    const bool induced = reason == "testing" || reason == "heap profiler" || reason == "sampling profiler";
+    // diagnose's own GCs (gc() before a reading, the snapshots, the profile's
+    // fetches) are marked: they are not the app's cost.
     events.push_back({{"ts", std::llround(time_origin_ms + t.time_ms)},
                       {"kind", kind},
-                      {"reason", reason},
-                      {"induced", induced},
+                      {"reason", t.event.reason},
+                      {"induced", gc::RequestedByTooling(t.event)},
                       {"pause_ms", std::round(t.event.pause_ms * 100) / 100},
                       {"before_mb", t.event.start_object_mb},
                       {"after_mb", t.event.end_object_mb}});

@@ -377,4 +377,8 @@ TraceLine ParseTraceLine(std::string_view line) {
   return out;
 }
 
+bool RequestedByTooling(const GcEvent& event) {
+  return event.reason == "testing" || event.reason == "heap profiler" || event.reason == "sampling profiler";
+}
+
 }  // namespace oomkit::gc

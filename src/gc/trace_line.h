@@ -60,6 +60,12 @@ TraceLine ParseTraceLine(std::string_view line);
 // the fields after them are then left at their defaults.
 TraceLine ParseCutGcLine(std::string_view line);
 
+// A GC that a tool asked for rather than the application's allocations: a
+// gc() call (V8's reason "testing", as the probe's before each reading), a
+// heap snapshot ("heap profiler"), a sampling heap profile's fetch
+// ("sampling profiler"). Not the application's cost.
+bool RequestedByTooling(const GcEvent& event);
+
 // Where the next "[pid:0x..]" prefix starts in `text` at or after `from`, or
 // npos: the "Last few GCs" block runs entries together, so it is split there.
 size_t FindTracePrefix(std::string_view text, size_t from);

@@ -135,6 +135,27 @@ TEST(TraceLine, VerboseAndNotTrace) {
   EXPECT_EQ(ParseTraceLine(std::string(1 << 20, '[')).kind, LineKind::kNotTrace);
 }
 
+// Lines Node 20 wrote under oomkit diagnose: the probe's gc(), a heap
+// snapshot, the sampling profile's fetch, and the application's own GCs.
+TEST(TraceLine, GcsRequestedByToolsAreToldFromTheApplications) {
+  auto requested = [](std::string_view line) {
+    TraceLine t = ParseTraceLine(line);
+    EXPECT_EQ(t.kind, LineKind::kGc) << line;
+    return RequestedByTooling(t.event);
+  };
+  EXPECT_TRUE(requested("[2486:0x3a544590]     3063 ms: Mark-Compact 4.6 (9.0) -> 4.2 (9.0) MB, 3.90 / 0.02 ms  (average mu = 0.912, "
+                        "current mu = 0.912) testing; GC in old space requested"));
+  EXPECT_TRUE(requested("[2486:0x3a544590]     3074 ms: Mark-Compact (reduce) 4.3 (9.0) -> 4.1 (5.7) MB, 5.42 / 0.02 ms  (average mu = "
+                        "0.700, current mu = 0.257) heap profiler; GC in old space requested"));
+  EXPECT_TRUE(requested("[2486:0x3a544590]     3018 ms: Mark-Compact 5.5 (9.2) -> 4.0 (8.7) MB, 5.03 / 0.02 ms  (average mu = 1.000, "
+                        "current mu = 1.000) sampling profiler; GC in old space requested"));
+  EXPECT_FALSE(requested("[10624:0x11ea85b0]    12266 ms: Scavenge 18.4 (39.7) -> 7.9 (39.7) MB, 9.39 / 0.24 ms  (average mu = 0.988, "
+                         "current mu = 0.969) task; "));
+  EXPECT_FALSE(requested("[10624:0x11ea85b0]      884 ms: Mark-Compact 15.9 (28.7) -> 4.0 (43.5) MB, 2.12 / 0.07 ms  (+ 2.6 ms in 28 steps "
+                         "since start of marking, biggest step 0.1 ms, walltime since start of marking 6 ms) (average mu = 0.991, "
+                         "current mu = 0.991) finalize incremental marking via task; GC in old space requested"));
+}
+
 TEST(TraceLine, FindsRunTogetherEntries) {
   std::string block =
       "me[22830:0xc105cb0]      265 ms: Mark-Compact 61.1 (83.4) -> 57.5 (93.9) MB, finalize increme[22830:0xc105cb0]"
