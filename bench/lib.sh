@@ -58,3 +58,33 @@ report() {
       "$(eval echo "\$${p}_r / \$${f}_r" | bc -l)"
   done
 }
+ticks() {  # ticks PID -> the process's CPU time (utime + stime) in clock ticks; 0 when it is gone
+  [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12+$13}' || echo 0
+}
+# nginx_up PORT LOGDIR: ../shared/bench/load/nginx.conf on 127.0.0.1:PORT, one worker, on core 0, its own
+# session; sets nginx_master, nginx_worker, nginx_dir (remove it after) and nginx_url.
+nginx_up() {
+  local port=$1 logdir=$2
+  # nginx's worker runs as nobody: its files go where nobody can read them.
+  nginx_dir=$(mktemp -d /tmp/oomkit-nginx.XXXXXX); chmod 755 "$nginx_dir"; mkdir -p "$nginx_dir/www" "$nginx_dir/tmp"
+  printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$nginx_dir/www/index.json"
+  sed "s/127.0.0.1:18432/127.0.0.1:$port/" "$shared/bench/load/nginx.conf" >"$nginx_dir/nginx.conf"
+  chmod -R a+rX "$nginx_dir"
+  setsid taskset -c 0 nginx -p "$nginx_dir/" -c "$nginx_dir/nginx.conf" -e stderr -g 'daemon off;' >"$logdir/nginx-$port.log" 2>&1 &
+  for _ in $(seq 50); do [ -s "$nginx_dir/nginx.pid" ] && break; sleep 0.1; done; sleep 0.3
+  nginx_master=$(cat "$nginx_dir/nginx.pid")
+  nginx_worker=$(awk '{print $1}' "/proc/$nginx_master/task/$nginx_master/children")
+  nginx_url=http://127.0.0.1:$port/index.json
+  curl -fsS -o /dev/null "$nginx_url" || { echo "nginx does not serve $nginx_url (see $logdir/nginx-$port.log)" >&2; exit 1; }
+}
+# node_server_up PORT LOG [ENV=VALUE...]: the shared Node test server on core 0, its own session, its JIT
+# warmed up by 3 s of wrk from core 1 (not counted); sets node_server_pid and node_url.
+node_server_up() {
+  local port=$1 log=$2; shift 2
+  setsid env PORT="$port" "$@" taskset -c 0 node "$shared/bench/load/server.js" >"$log" 2>&1 &
+  for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
+  node_server_pid=$(awk '/listening/ {print $4}' "$log")
+  node_url=http://127.0.0.1:$port/
+  curl -fsS -o /dev/null "$node_url" || { echo "the Node server does not answer $node_url" >&2; exit 1; }
+  taskset -c 1 wrk -t1 -c50 -d3s "$node_url" >/dev/null
+}

@@ -28,25 +28,11 @@ node_pid= nginx_pid=
 cleanup() { for p in $node_pid $nginx_pid; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-ticks() { [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12+$13}' || echo 0; }
 start_nginx() {
-  # nginx's worker runs as nobody: its files go where nobody can read them.
-  ngx=$(mktemp -d /tmp/oomkit-nginx.XXXXXX); chmod 755 "$ngx"; mkdir -p "$ngx/www" "$ngx/tmp"
-  printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$ngx/www/index.json"; chmod -R a+rX "$ngx"
-  setsid taskset -c 0 nginx -p "$ngx/" -c "$shared/bench/load/nginx.conf" -e stderr -g 'daemon off;' >"$out/nginx.log" 2>&1 &
-  for _ in $(seq 50); do [ -s "$ngx/nginx.pid" ] && break; sleep 0.1; done; sleep 0.3
-  nginx_pid=$(cat "$ngx/nginx.pid")
-  server_pid=$(cat "/proc/$nginx_pid/task/$nginx_pid/children" | awk '{print $1}')  # the worker
-  url=http://127.0.0.1:18432/index.json
-  curl -fsS -o /dev/null "$url" || { echo "nginx does not serve $url (see $out/nginx.log)" >&2; exit 1; }
+  nginx_up 18432 "$out"; ngx=$nginx_dir nginx_pid=$nginx_master server_pid=$nginx_worker url=$nginx_url
 }
 start_node() {  # [env...]
-  setsid env PORT=18431 "$@" taskset -c 0 node "$shared/bench/load/server.js" >"$out/node.log" 2>&1 &
-  for _ in $(seq 100); do grep -q listening "$out/node.log" && break; sleep 0.1; done
-  node_pid=$(awk '/listening/ {print $4}' "$out/node.log"); server_pid=$node_pid
-  url=http://127.0.0.1:18431/
-  curl -fsS -o /dev/null "$url" || { echo "the Node server does not answer $url" >&2; exit 1; }
-  taskset -c 1 wrk -t1 -c50 -d3s "$url" >/dev/null  # the server's JIT warms up, not counted
+  node_server_up 18431 "$out/node.log" "$@"; node_pid=$node_server_pid server_pid=$node_pid url=$node_url
 }
 stop_servers() { cleanup; wait 2>/dev/null || true; node_pid= nginx_pid=; sleep 0.5; }
 

@@ -23,7 +23,6 @@ fi
 for t in wrk h2load nginx taskset curl; do command -v $t >/dev/null || { echo "missing $t (apt-get install wrk nghttp2-client nginx-light curl)" >&2; exit 2; }; done
 out="$work/load-side-by-side-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$out"
 hz=$(getconf CLK_TCK)
-ticks() { [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12+$13}' || echo 0; }
 masters=() dirs=()
 cleanup() { for p in "${masters[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "${dirs[@]}"; }
 trap cleanup EXIT
@@ -31,25 +30,12 @@ trap cleanup EXIT
 declare -A worker url
 for port in 18432 18433; do
   if [ "$server" = node ]; then
-    setsid env PORT="$port" taskset -c 0 node "$shared/bench/load/server.js" >"$out/node-$port.log" 2>&1 &
-    masters+=($!)
-    for _ in $(seq 100); do grep -q listening "$out/node-$port.log" && break; sleep 0.1; done
-    worker[$port]=$(awk '/listening/ {print $4}' "$out/node-$port.log")
-    url[$port]=http://127.0.0.1:$port/
-    curl -fsS -o /dev/null "${url[$port]}" || { echo "the Node server does not answer ${url[$port]}" >&2; exit 1; }
-    taskset -c 1 wrk -t1 -c50 -d3s "${url[$port]}" >/dev/null  # its JIT warms up, not counted
-    continue
+    node_server_up "$port" "$out/node-$port.log"
+    masters+=("$node_server_pid") worker[$port]=$node_server_pid url[$port]=$node_url
+  else
+    nginx_up "$port" "$out"
+    masters+=("$nginx_master") dirs+=("$nginx_dir") worker[$port]=$nginx_worker url[$port]=$nginx_url
   fi
-  # nginx's worker runs as nobody: its files go where nobody can read them.
-  ngx=$(mktemp -d /tmp/oomkit-nginx.XXXXXX); dirs+=("$ngx"); chmod 755 "$ngx"; mkdir -p "$ngx/www" "$ngx/tmp"
-  printf '%s' '{"ok":true,"service":"bench","msg":"hello world"}' >"$ngx/www/index.json"
-  sed "s/127.0.0.1:18432/127.0.0.1:$port/" "$shared/bench/load/nginx.conf" >"$ngx/nginx.conf"; chmod -R a+rX "$ngx"
-  setsid taskset -c 0 nginx -p "$ngx/" -c "$ngx/nginx.conf" -e stderr -g 'daemon off;' >"$out/nginx-$port.log" 2>&1 &
-  for _ in $(seq 50); do [ -s "$ngx/nginx.pid" ] && break; sleep 0.1; done; sleep 0.3
-  master=$(cat "$ngx/nginx.pid"); masters+=("$master")
-  worker[$port]=$(awk '{print $1}' "/proc/$master/task/$master/children")
-  url[$port]=http://127.0.0.1:$port/index.json
-  curl -fsS -o /dev/null "${url[$port]}" || { echo "nginx does not serve ${url[$port]} (see $out/nginx-$port.log)" >&2; exit 1; }
 done
 
 command_of() {  # command_of TOOL CONNS URL -> the command in $cmd

@@ -18,7 +18,6 @@ source "$(dirname "$0")/lib.sh"
 dur=${DUR:-30}; reps=${REPS:-6}; conns=${CONNS:-50}
 out="$work/run-overhead-$(date +%Y%m%d-%H%M%S)"; mkdir -p "$out"
 hz=$(getconf CLK_TCK)
-ticks() { [ -r "/proc/$1/stat" ] && sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12+$13}' || echo 0; }
 [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ] ||
   echo "warning: kernel.sched_autogroup_enabled is not 1: the two sides' shares of core 0 are per thread" >&2
 
@@ -48,7 +47,7 @@ for rep in $(seq "$reps"); do
   for mode in direct run; do  # JIT warm-up, one side at a time
     taskset -c 1 "$root/build/oomkit" load "http://127.0.0.1:${port[$mode]}/" -c "$conns" -d 3s --no-progress >/dev/null
   done
-  declare -A n0 s0
+  declare -A n0 n1
   for mode in direct run; do n0[$mode]=$(ticks "${pid[$mode]}"); done
   s0=$(ticks "${lead[run]}"); [ "${CONTROL:-0}" = 1 ] && s0=$(ticks "${pid[run]}")
   for mode in direct run; do
@@ -56,7 +55,6 @@ for rep in $(seq "$reps"); do
       --no-progress --json >"$out/$mode-$rep.json" &
   done
   wait $(jobs -p | tail -2) 2>/dev/null || true
-  declare -A n1
   for mode in direct run; do n1[$mode]=$(ticks "${pid[$mode]}"); done
   s1=$(ticks "${lead[run]}"); [ "${CONTROL:-0}" = 1 ] && s1=$s0
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/${lead[run]}/status")
