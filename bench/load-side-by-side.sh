@@ -92,7 +92,12 @@ for (const r of rows) {
   console.log(`| ${o[2]} | ${p[1]} | ${rep} | :${port} | ${fmt(o[3])} | ${fmt(p[3])} | ${ratio.toFixed(3)} | ${cpu(o)}, ${cpu(p)} | ${srv(o)}, ${srv(p)} |`);
   (groups[`${o[2]} ${p[1]}`] ||= []).push(ratio);
 }
-for (const [k, v] of Object.entries(groups))
-  console.log(`| ${k.replace(' ', ' | ')} | median | | | | **${med(v).toFixed(3)}** (${Math.min(...v).toFixed(3)}-${Math.max(...v).toFixed(3)}) | | |`);
+// Reps 2k-1 and 2k put each tool once on each server: the geometric mean of the pair cancels a difference
+// between the two server processes (one Node instance can cost a few % more per request than the other).
+for (const [k, v] of Object.entries(groups)) {
+  const pairs = [];
+  for (let i = 0; i + 1 < v.length; i += 2) pairs.push(Math.sqrt(v[i] * v[i + 1]).toFixed(3));
+  console.log(`| ${k.replace(' ', ' | ')} | median | | | | **${med(v).toFixed(3)}** (${Math.min(...v).toFixed(3)}-${Math.max(...v).toFixed(3)}); per swapped pair: ${pairs.join(', ')} | | |`);
+}
 JS
 echo "  (runs: $out)" >&2
