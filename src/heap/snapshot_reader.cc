@@ -733,6 +733,43 @@ std::string ParseChunk(const char* p, const Chunk& chunk, bool last, const char*
   }
 }
 
+bool IsDigit(char c) { return static_cast<unsigned>(c - '0') <= 9; }
+
+// The fast path for whole records of NF numbers (NF 0: `fields`, known at
+// run time), each record handed to store(values, record ordinal) -> bool.
+// It knows no error messages: on anything unexpected it returns false and
+// the chunk is parsed again by ParseChunk, which says what is wrong where.
+// No loop inside a record tests the chunk's end: a chunk that is not the
+// last ends just after a ',' and the last one at the array's ']', so every
+// run of digits or white space stops at or before the end by itself.
+template <uint32_t NF, typename Store>
+bool ParseRecords(const char* p, const Chunk& chunk, bool last, uint32_t fields, uint64_t record, Store store) {
+  const uint32_t nf = NF != 0 ? NF : fields;
+  if (nf == 0 || nf > 8) return false;
+  size_t pos = chunk.begin;
+  const size_t end = chunk.end;
+  uint32_t values[8];
+  while (pos < end) {
+    for (uint32_t f = 0; f < nf; ++f) {
+      while (IsWs(p[pos])) ++pos;
+      const size_t start = pos;
+      uint64_t v = 0;
+      while (IsDigit(p[pos])) v = v * 10 + static_cast<unsigned>(p[pos++] - '0');
+      if (pos == start || pos - start > 10 || v > UINT32_MAX) return false;
+      values[f] = static_cast<uint32_t>(v);
+      while (IsWs(p[pos])) ++pos;
+      if (p[pos] == ',') {
+        ++pos;
+        if (pos >= end && (last || f + 1 != nf)) return false;
+      } else if (!(last && pos >= end && f + 1 == nf)) {
+        return false;
+      }
+    }
+    if (!store(values, record++)) return false;
+  }
+  return true;
+}
+
 template <typename MakeCursor>
 Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char* section, int threads,
                   const Progress& progress, MakeCursor make_cursor) {
@@ -740,7 +777,9 @@ Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char
   std::vector<std::string> errors(chunks.size());
   std::atomic<size_t> done{0};
   ParallelFor(chunks.size(), threads, [&](size_t i) {
-    errors[i] = ParseChunk(p, chunks[i], i + 1 == chunks.size(), section, make_cursor(chunks[i].first_value));
+    const bool last = i + 1 == chunks.size();
+    auto cursor = make_cursor(chunks[i].first_value);
+    if (!cursor.ParseFast(p, chunks[i], last)) errors[i] = ParseChunk(p, chunks[i], last, section, cursor);
     input.Release(chunks[i].begin, chunks[i].end);
     progress(section, done.fetch_add(1) + 1, chunks.size());
   });
@@ -781,6 +820,40 @@ struct NodeCursor {
     }
     if (++field == fields) field = 0, ++node;
     return true;
+  }
+
+  // Whole nodes at once when the layout has the five fields every V8 writes.
+  bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
+    int at[9];  // field position by Field (-1: absent)
+    std::fill(at, at + 9, -1);
+    for (uint32_t f = 0; f < fields; ++f) at[static_cast<int>(kinds[f])] = static_cast<int>(f);
+    const int type = at[static_cast<int>(Field::kType)], name = at[static_cast<int>(Field::kName)],
+              id = at[static_cast<int>(Field::kId)], self_size = at[static_cast<int>(Field::kSelfSize)],
+              edge_count = at[static_cast<int>(Field::kEdgeCount)],
+              detachedness = at[static_cast<int>(Field::kDetachedness)],
+              trace = at[static_cast<int>(Field::kTraceNodeId)];
+    if (field != 0 || type < 0 || name < 0 || id < 0 || self_size < 0 || edge_count < 0) return false;
+    Snapshot* snap = s;
+    const uint32_t type_count = types;
+    auto store = [&](const uint32_t* v, uint64_t n) {
+      if (v[type] >= type_count) return false;
+      snap->node_type[n] = static_cast<uint8_t>(v[type]);
+      snap->node_name[n] = v[name];
+      snap->node_id[n] = v[id];
+      snap->node_self_size[n] = v[self_size];
+      snap->first_edge[n] = v[edge_count];
+      if (detachedness >= 0) {
+        if (v[detachedness] > 3) return false;
+        snap->node_detachedness[n] = static_cast<uint8_t>(v[detachedness]);
+      }
+      if (trace >= 0) snap->node_trace_id[n] = v[trace];
+      return true;
+    };
+    switch (fields) {
+      case 6: return ParseRecords<6>(p, chunk, last, fields, node, store);
+      case 7: return ParseRecords<7>(p, chunk, last, fields, node, store);
+      default: return ParseRecords<0>(p, chunk, last, fields, node, store);
+    }
   }
 };
 
@@ -826,6 +899,43 @@ struct EdgeCursor {
     }
     return true;
   }
+
+  // Whole edges at once; with 6 or 7 node fields (every real layout) the
+  // to_node check divides by a constant, a multiply instead of a divide.
+  bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
+    int at[9];  // field position by Field (-1: absent)
+    std::fill(at, at + 9, -1);
+    for (uint32_t f = 0; f < fields; ++f) at[static_cast<int>(kinds[f])] = static_cast<int>(f);
+    const int type_at = at[static_cast<int>(Field::kType)], name_at = at[static_cast<int>(Field::kName)],
+              to_at = at[static_cast<int>(Field::kTo)];
+    if (field != 0 || type_at < 0 || name_at < 0 || to_at < 0) return false;
+    auto parse = [&]<uint32_t NFN>() {
+      Snapshot* snap = s;
+      const uint32_t type_count = types, nfn = NFN != 0 ? NFN : node_fields;
+      const uint64_t limit = node_values;
+      std::mutex* overflow = overflow_mutex;
+      auto store = [&](const uint32_t* v, uint64_t e) {
+        const uint32_t to = v[to_at];
+        if (v[type_at] >= type_count || to % nfn != 0 || to >= limit) return false;
+        uint32_t name = v[name_at];
+        if (name >= Snapshot::kEdgeNameOverflow) {
+          std::lock_guard<std::mutex> lock(*overflow);
+          snap->edge_name_overflow[e] = name;
+          name = Snapshot::kEdgeNameOverflow;
+        }
+        snap->edge_to[e] = to / nfn;
+        snap->edge_word[e] = v[type_at] << Snapshot::kEdgeNameBits | name;
+        return true;
+      };
+      return fields == 3 ? ParseRecords<3>(p, chunk, last, fields, edge, store)
+                         : ParseRecords<0>(p, chunk, last, fields, edge, store);
+    };
+    switch (node_fields) {
+      case 6: return parse.template operator()<6>();
+      case 7: return parse.template operator()<7>();
+      default: return parse.template operator()<0>();
+    }
+  }
 };
 
 struct VectorCursor {
@@ -836,6 +946,7 @@ struct VectorCursor {
     *out++ = static_cast<uint32_t>(v);
     return true;
   }
+  bool ParseFast(const char*, const Chunk&, bool) const { return false; }  // small arrays: ParseChunk is enough
 };
 
 // The allocation trace tree: nested [id, function_info_index, count, size,
