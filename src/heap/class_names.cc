@@ -43,6 +43,34 @@ struct TrieNode {
   int match = -1;  // definition index
 };
 
+// Plain objects of one shape have the same property edges, so what depends
+// on them alone is computed once per distinct list: the key is the list of
+// the properties' string indexes, in edge order, as bytes. A lookup reuses
+// one buffer and allocates nothing.
+class ByPropertyList {
+ public:
+  // Fills the key with node n's property names; the list it holds is then
+  // the one looked up.
+  void Load(const Snapshot& s, uint32_t n) {
+    key_.clear();
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+      if (s.edge_type(e) == s.layout.property) {
+        const uint32_t name = s.edge_name(e);
+        key_.append(reinterpret_cast<const char*>(&name), sizeof name);
+      }
+  }
+  // The value stored for the loaded list, or nullptr.
+  const int64_t* Find() const {
+    auto it = known_.find(key_);
+    return it == known_.end() ? nullptr : &it->second;
+  }
+  void Store(int64_t value) { known_.emplace(key_, value); }
+
+ private:
+  std::string key_;
+  std::unordered_map<std::string, int64_t> known_;
+};
+
 }  // namespace
 
 bool Utf16Less(std::string_view a, std::string_view b) {
@@ -93,15 +121,26 @@ std::string FormatPropertyName(std::string_view name) {
 
 std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
   const SnapshotLayout& L = s.layout;
-  auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
+  // By string index: no string is read for the objects that are not plain.
+  const std::vector<uint32_t> object_names = s.strings.IndexesOf("Object");
+  auto is_plain = [&](uint32_t n) {
+    return s.node_type[n] == L.object &&
+           std::find(object_names.begin(), object_names.end(), s.node_name[n]) != object_names.end();
+  };
   std::vector<Definition> candidates;
   std::unordered_map<std::string, uint32_t> by_name;
   uint64_t plain_objects = 0;
   std::string name;
   std::vector<std::string_view> props;
+  ByPropertyList seen;  // -> candidate index, or -1 for no property
   for (uint32_t n = 0; n < s.node_count; ++n) {
     if (!is_plain(n)) continue;
     ++plain_objects;
+    seen.Load(s, n);
+    if (const int64_t* known = seen.Find()) {
+      if (*known >= 0) ++candidates[static_cast<size_t>(*known)].count;
+      continue;
+    }
     name.assign(1, '{');
     size_t name_units = 1;
     props.clear();
@@ -117,11 +156,15 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
       name_units += units;
       props.push_back(prop);
     }
-    if (props.empty()) continue;
+    if (props.empty()) {
+      seen.Store(-1);
+      continue;
+    }
     name.push_back('}');
     auto [it, inserted] = by_name.emplace(name, static_cast<uint32_t>(candidates.size()));
     if (inserted) candidates.push_back({name, props, 0});
     ++candidates[it->second].count;
+    seen.Store(it->second);
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Definition& a, const Definition& b) { return a.count > b.count; });
@@ -170,19 +213,27 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
   for (size_t t = 0; t < L.node_types.size(); ++t) type_names[t] = add(fmt::format("({})", L.node_types[t]));
 
   PodArray<uint32_t> cls = arrays.Take();
+  // The class of an object or native node depends on its name alone: each
+  // distinct name is looked at once (a few hundred thousand strings instead
+  // of a string read per node, at random places in the file).
+  PodArray<uint32_t> class_of_name(s.strings.size(), UINT32_MAX);
   for (uint32_t n = 0; n < s.node_count; ++n) {
     int t = s.node_type[n];
     if (t == L.hidden) {
       cls[n] = system_name;
     } else if (t == L.object || t == L.native) {
-      std::string_view name = s.node_name_str(n);
-      size_t space = std::string_view::npos;
-      if (name.starts_with("<")) space = name.find(' ');
-      else if (name.starts_with("Detached <")) space = name.find(' ', 10);
-      if (name.starts_with("<") || name.starts_with("Detached <"))
-        cls[n] = add(space == std::string_view::npos ? std::string(name) : fmt::format("{}>", name.substr(0, space)));
-      else
-        cls[n] = s.node_name[n];
+      uint32_t& known = class_of_name[s.node_name[n]];
+      if (known == UINT32_MAX) {
+        std::string_view name = s.node_name_str(n);
+        size_t space = std::string_view::npos;
+        if (name.starts_with("<")) space = name.find(' ');
+        else if (name.starts_with("Detached <")) space = name.find(' ', 10);
+        if (name.starts_with("<") || name.starts_with("Detached <"))
+          known = add(space == std::string_view::npos ? std::string(name) : fmt::format("{}>", name.substr(0, space)));
+        else
+          known = s.node_name[n];
+      }
+      cls[n] = known;
     } else if (t == L.code) {
       cls[n] = code_name;
     } else if (t == L.closure) {
@@ -199,7 +250,11 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
     return out;
   }
   // Matching: a trie of each definition's sorted properties.
-  auto is_plain = [&](uint32_t n) { return s.node_type[n] == L.object && s.node_name_str(n) == "Object"; };
+  const std::vector<uint32_t> object_names = s.strings.IndexesOf("Object");
+  auto is_plain = [&](uint32_t n) {
+    return s.node_type[n] == L.object &&
+           std::find(object_names.begin(), object_names.end(), s.node_name[n]) != object_names.end();
+  };
   std::vector<std::string_view> props;
   auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
   std::vector<TrieNode> trie(1);
@@ -238,8 +293,14 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
   };
   std::vector<uint32_t> states, snapshot_states;
   std::vector<uint8_t> in_states(trie.size(), 0);
+  ByPropertyList matched;  // -> definition index, or -1 for none
   for (uint32_t n = 0; n < s.node_count; ++n) {
     if (!is_plain(n)) continue;
+    matched.Load(s, n);
+    if (const int64_t* known = matched.Find()) {
+      if (*known >= 0) cls[n] = definition_class[static_cast<size_t>(*known)];
+      continue;
+    }
     props.clear();
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
       if (s.edge_type(e) == L.property) props.push_back(s.strings[s.edge_name(e)]);
@@ -273,6 +334,7 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
       if (definition_class[match] == UINT32_MAX) definition_class[match] = add(definitions[match].name);
       cls[n] = definition_class[match];
     }
+    matched.Store(match);
   }
   for (uint32_t st : states) in_states[st] = 0;
   out.class_name = std::move(cls);

@@ -1,6 +1,8 @@
 #include "heap/distances.h"
 
 #include <algorithm>
+#include <deque>
+#include <memory>
 #include <string_view>
 #include <vector>
 #include <unordered_set>
@@ -23,22 +25,54 @@ int64_t ParseIntJs(std::string_view s) {
   return negative ? -v : v;
 }
 
+// The search's FIFO in blocks of 64 Ki entries, each freed once read: what
+// is resident is the frontier, 4 B per queued node, not 4 B per node. That
+// lets the search run beside the dominators' peak without raising it.
+class BlockQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  void push(uint32_t v) {
+    if (tail_ == kBlock) {
+      blocks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kBlock));
+      tail_ = 0;
+    }
+    blocks_.back()[tail_++] = v;
+    ++size_;
+  }
+  uint32_t pop() {
+    if (head_ == kBlock) {
+      blocks_.pop_front();
+      head_ = 0;
+    }
+    --size_;
+    return blocks_.front()[head_++];
+  }
+
+ private:
+  static constexpr size_t kBlock = size_t{1} << 16;
+  std::deque<std::unique_ptr<uint32_t[]>> blocks_;
+  size_t head_ = 0, tail_ = kBlock, size_ = 0;
+};
+
+bool Contains(const std::vector<uint32_t>& sorted, uint32_t v) {
+  return std::binary_search(sorted.begin(), sorted.end(), v);
+}
+
 }  // namespace
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps,
-                                   NodeArrays& arrays) {
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
   const SnapshotLayout& L = s.layout;
   const bool devtools = semantics == Semantics::kDevTools;
   PodArray<int32_t> distance(s.node_count, kNoDistance);
   // Each node enters the queue once per search, but a user root the root
   // points at twice enters twice (as in DevTools, where that matters for the
   // WeakMap pairing below).
-  std::vector<uint32_t> user_roots;
-  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e)
-    if (IsUserRoot(s, s.edge_to[e])) user_roots.push_back(s.edge_to[e]);
-  std::sort(user_roots.begin(), user_roots.end());
-  const size_t repeats = user_roots.size() - static_cast<size_t>(std::unique(user_roots.begin(), user_roots.end()) - user_roots.begin());
-  PodArray<uint32_t> queue = repeats <= 2 ? arrays.Take() : PodArray<uint32_t>(size_t{s.node_count} + repeats);
+  BlockQueue queue;
+  // The names the filter looks for, as string indexes: the filter then reads
+  // no string text, and the string pages stay released.
+  const std::vector<uint32_t> sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
+  const std::vector<uint32_t> native_context = s.strings.IndexesOf("system / NativeContext");
+  const std::vector<uint32_t> map_descriptors = s.strings.IndexesOf("(map descriptors)");
   // Views into the string table, which never moves its strings.
   std::unordered_set<std::string_view> pending_ephemerons;
 
@@ -46,10 +80,10 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   auto follow = [&](uint32_t from, uint32_t e) -> bool {
     if (!devtools) return true;
     int from_type = s.node_type[from];
-    if (from_type == L.hidden && s.edge_has_string_name(e) && s.strings[s.edge_name(e)] == "sloppy_function_map" &&
-        s.node_name_str(from) == "system / NativeContext")
+    if (from_type == L.hidden && s.edge_has_string_name(e) && Contains(sloppy_function_map, s.edge_name(e)) &&
+        Contains(native_context, s.node_name[from]))
       return false;
-    if (from_type == L.array && s.node_name_str(from) == "(map descriptors)") {
+    if (from_type == L.array && Contains(map_descriptors, s.node_name[from])) {
       int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name(e)]) : s.edge_name(e);
       if (index < 0) return true;  // NaN: neither comparison holds in JS
       return index < 2 || index % 3 != 1;
@@ -65,9 +99,9 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
     }
     return true;
   };
-  auto bfs = [&](size_t length) {
-    for (size_t head = 0; head < length; ++head) {
-      uint32_t n = queue[head];
+  auto bfs = [&] {
+    while (!queue.empty()) {
+      uint32_t n = queue.pop();
       int32_t d = distance[n] + 1;
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
         if (s.edge_type(e) == L.weak) continue;
@@ -75,24 +109,24 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
         if (distance[to] != kNoDistance) continue;
         if (!follow(n, e)) continue;
         distance[to] = d;
-        queue[length++] = to;
+        queue.push(to);
       }
     }
   };
 
-  size_t length = 0;
+  bool user_roots = false;
   for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e) {
     uint32_t to = s.edge_to[e];
     if (IsUserRoot(s, to)) {
       distance[to] = 1;
-      queue[length++] = to;
+      queue.push(to);
+      user_roots = true;
     }
   }
-  bfs(length);
-  distance[s.root] = length > 0 ? kBaseSystemDistance : 0;
-  queue[0] = s.root;
-  bfs(1);
-  arrays.Give(std::move(queue));
+  bfs();
+  distance[s.root] = user_roots ? kBaseSystemDistance : 0;
+  queue.push(s.root);
+  bfs();
   return distance;
 }
 

@@ -12,7 +12,6 @@
 
 #include "common/pod_array.h"
 #include "heap/essential_edges.h"
-#include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
 namespace oomkit::heap {
@@ -20,7 +19,7 @@ namespace oomkit::heap {
 constexpr int32_t kNoDistance = -5;
 constexpr int32_t kBaseSystemDistance = 100000000;
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps,
-                                   NodeArrays& arrays);
+// Memory: the result, 4 B/node, and the queue, 4 B per node waiting in it.
+PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
 
 }  // namespace oomkit::heap

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <thread>
 #include <vector>
 
 #include "common/parallel.h"
@@ -65,19 +66,20 @@ BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
 }
 
 // What eval/link reads of a vertex, in one place: the walk up the linked
-// forest touches one record per hop instead of three arrays. label_semi is
-// the semidominator of label, kept beside it so comparing two labels needs no
-// further lookup. 12 B per node.
+// forest touches one record per hop instead of two arrays. Lengauer-Tarjan
+// keeps the label (the vertex of least semidominator on the compressed path)
+// for its bucket step; Semi-NCA only ever compares the labels'
+// semidominators, so the record keeps that number alone. 8 B per node.
 struct EvalRecord {
   uint32_t ancestor;    // 0 until linked
-  uint32_t label;       // vertex of least semidominator on the compressed path
-  uint32_t label_semi;  // semi[label]
+  uint32_t label_semi;  // least semidominator on the compressed path
 };
 
 }  // namespace
 
 DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
-                                NodeArrays& arrays, int threads, const Progress& progress) {
+                                NodeArrays& arrays, int threads, const Progress& progress,
+                                const std::function<void()>& alongside) {
   const uint32_t node_count = s.node_count;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
   PodArray<uint32_t> number = arrays.Take();  // node -> preorder number
@@ -137,11 +139,14 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
   arrays.Give(std::move(number));
   essential.Release();
   progress("dominators", 2, 4);
+  // From here on one core is enough: the other takes the work given alongside.
+  std::thread beside;
+  if (alongside && threads > 1) beside = std::thread(alongside);
 
   // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
   arrays.Keep(0);  // idle arrays must not add to this phase's peak
   PodArray<EvalRecord> rec(size_t{n} + 1);
-  for (uint32_t i = 0; i <= n; ++i) rec[i] = {0, i, i};
+  for (uint32_t i = 0; i <= n; ++i) rec[i] = {0, i};
   std::vector<uint32_t> path;
   auto eval = [&](const uint32_t v) -> const EvalRecord& {
     if (rec[v].ancestor == 0) return rec[v];
@@ -152,10 +157,7 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
       EvalRecord& w = rec[path.back()];
       path.pop_back();
       const EvalRecord& a = rec[w.ancestor];
-      if (a.label_semi < w.label_semi) {
-        w.label = a.label;
-        w.label_semi = a.label_semi;
-      }
+      w.label_semi = std::min(w.label_semi, a.label_semi);
       w.ancestor = a.ancestor;
     }
     return rec[v];
@@ -169,7 +171,7 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     }
     // first[i + 1] is never read again: it keeps semi(i) for the next step.
     pred.first[i + 1] = best;
-    rec[i].label_semi = best;  // label[i] is still i
+    rec[i].label_semi = best;
     rec[i].ancestor = parent[i];  // link
   }
   rec.Release();
@@ -215,6 +217,11 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     if (o != s.root) tree.children[tree.first_child[tree.dominator[o]]++] = o;
   for (uint32_t o = node_count; o > 0; --o) tree.first_child[o] = tree.first_child[o - 1];
   tree.first_child[0] = 0;
+  if (beside.joinable()) {
+    beside.join();
+  } else if (alongside) {
+    alongside();
+  }
   progress("dominators", 4, 4);
   return tree;
 }

@@ -21,14 +21,16 @@
 // A node's retained size is its self size plus that of every node it
 // dominates; the root dominates itself.
 //
-// Memory while it runs, at its peak (the semidominator pass): 24 B/node
+// Memory while it runs, at its peak (the semidominator pass): 20 B/node
 // (DFS vertex and parent arrays, the predecessor offsets, which then keep the
-// semidominators, and a 12 B eval record) plus the predecessor lists, 4 B per
+// semidominators, and an 8 B eval record) plus the predecessor lists, 4 B per
 // essential edge. Before that: 1 bit/node of visited marks, 12 B per level of
 // DFS depth, and 20 B/node while the predecessor lists are built. What stays:
 // dominator 4 B/node, retained size 8 B/node, dominated-children lists
 // 8 B/node (built in arrays the computation no longer needs).
 #pragma once
+
+#include <functional>
 
 #include "common/pod_array.h"
 #include "common/progress.h"
@@ -49,7 +51,12 @@ struct DominatorTree {
 };
 
 // Takes the essential-edge bits and frees them once it has no more use for them.
+// `alongside` is work for the other core while this one computes the
+// semidominators and what follows, which are sequential: it runs on a thread
+// of its own and is done when this returns (with one thread, it runs last).
+// It must not touch `arrays`, whose arrays this phase recycles.
 DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
-                                NodeArrays& arrays, int threads, const Progress& progress);
+                                NodeArrays& arrays, int threads, const Progress& progress,
+                                const std::function<void()>& alongside = {});
 
 }  // namespace oomkit::heap

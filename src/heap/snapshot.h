@@ -65,6 +65,16 @@ class StringTable {
     return std::string_view(base + (at & ~kInArena), length_[i]);
   }
   uint32_t size() const { return parsed_ + static_cast<uint32_t>(added_.size()); }
+  // Every index whose text is `text`. Only strings of its length are read,
+  // so the pages of the others are not touched.
+  std::vector<uint32_t> IndexesOf(std::string_view text) const {
+    std::vector<uint32_t> found;
+    for (uint32_t i = 0; i < parsed_; ++i)
+      if (length_[i] == text.size() && (*this)[i] == text) found.push_back(i);
+    for (uint32_t i = parsed_; i < size(); ++i)
+      if ((*this)[i] == text) found.push_back(i);
+    return found;
+  }
   uint32_t Add(std::string_view s) {
     added_.emplace_back(s);
     return size() - 1;
