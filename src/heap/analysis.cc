@@ -1,5 +1,6 @@
 #include "heap/analysis.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -69,17 +70,24 @@ void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Node
 Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
   const SnapshotLayout& L = s.layout;
   enum Kind : uint8_t { kOther, kSystem, kNative, kCode, kString, kJsArray };
+  // Names as string indexes: a pass over every node then reads no string.
+  const std::vector<uint32_t> array_names = s.strings.IndexesOf("Array");
+  const std::vector<uint32_t> elements_names = s.strings.IndexesOf("elements");
+  const std::vector<uint32_t> buffer_data_names = s.strings.IndexesOf("system / JSArrayBufferData");
+  auto among = [](const std::vector<uint32_t>& names, uint32_t i) {
+    return std::find(names.begin(), names.end(), i) != names.end();
+  };
   auto kind_of = [&](uint32_t n) {
     int t = s.node_type[n];
     if (t == L.hidden) return kSystem;
     if (t == L.native) return kNative;
     if (t == L.code) return kCode;
     if (t == L.string || t == L.cons_string || t == L.sliced_string) return kString;
-    return s.node_name_str(n) == "Array" ? kJsArray : kOther;
+    return among(array_names, s.node_name[n]) ? kJsArray : kOther;
   };
   auto elements_of = [&](uint32_t n) -> int64_t {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type(e) == L.internal && s.strings[s.edge_name(e)] == "elements") return s.edge_to[e];
+      if (s.edge_type(e) == L.internal && among(elements_names, s.edge_name(e))) return s.edge_to[e];
     return -1;
   };
   // An Array's elements store counts with the Array when nothing else holds
@@ -102,7 +110,7 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
       case kSystem: st.system += size; break;
       case kNative:
         st.native += size;
-        if (s.node_name_str(n) == "system / JSArrayBufferData") st.typed_arrays += size;
+        if (among(buffer_data_names, s.node_name[n])) st.typed_arrays += size;
         break;
       case kCode: st.code += size; break;
       case kString: st.strings += size; break;
@@ -139,19 +147,24 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   PropagateDetachedness(&s);
   lap("detached");
   start("retaining edges");
-  a.weakmaps.emplace(s, threads);
-  const WeakMapNames& weakmaps = *a.weakmaps;
   NodeArrays arrays(s.node_count);
-  // Which edges retain, and whose shallow sizes move where, read the same
-  // graph and write different arrays: one core each. Both come before the
-  // dominators, whose arrays set the peak, so this costs no peak memory.
+  // The walk that marks page-owned nodes and the shallow-size
+  // re-attribution read the graph and write different arrays: one core each
+  // (the WeakMap names, which only the retaining edges need, go with the
+  // shorter one). Both come before the dominators, whose arrays set the peak,
+  // so this costs no peak memory.
   a.self_size = std::move(s.node_self_size);
-  BitVector essential;
+  const bool devtools = options.semantics == Semantics::kDevTools;
+  BitVector page;
   RunBoth(
-      threads, [&] { essential = EssentialEdges(s, options.semantics, weakmaps); },
+      threads, [&] { if (devtools) page = MarkPageOwned(s); },
       [&] {
-        if (options.semantics == Semantics::kDevTools) ReattributeShallowSizes(s, &a.self_size, arrays);
+        a.weakmaps.emplace(s, 1);
+        if (devtools) ReattributeShallowSizes(s, &a.self_size, arrays);
       });
+  const WeakMapNames& weakmaps = *a.weakmaps;
+  BitVector essential = EssentialEdges(s, options.semantics, weakmaps, page, threads);
+  page.Release();
   lap("essential+shallow");
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).

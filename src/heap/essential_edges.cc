@@ -60,33 +60,40 @@ BitVector MarkPageOwned(const Snapshot& s) {
   return page;
 }
 
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
+                         int threads) {
   const SnapshotLayout& L = s.layout;
+  const bool devtools = semantics == Semantics::kDevTools;
   BitVector essential(s.edge_count);
-  if (semantics == Semantics::kRaw) {
-    for (uint32_t n = 0; n < s.node_count; ++n)
-      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-        if (s.edge_type(e) != L.weak && s.edge_to[e] != n) essential.Set(e);
-    return essential;
-  }
-  BitVector page = MarkPageOwned(s);
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-      int t = s.edge_type(e);
-      if (t == L.internal) {
-        const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
-        if (wm && wm->table_id == s.node_id[n]) continue;  // the table's half of a WeakMap entry
-      }
-      if (t == L.weak) continue;
+  // Tasks own whole 64-edge words of the result, so no two write one word.
+  const size_t tasks = static_cast<size_t>(std::max(threads, 1)) * 4;
+  const uint64_t words = (s.edge_count + 63) / 64;
+  ParallelFor(tasks, threads, [&](size_t t) {
+    const uint64_t lo = std::min(s.edge_count, t * words / tasks * 64);
+    const uint64_t hi = std::min(s.edge_count, (t + 1) * words / tasks * 64);
+    if (lo >= hi) return;
+    // The node owning edge lo: the last whose first edge is at or before it.
+    uint32_t n = static_cast<uint32_t>(
+        std::upper_bound(s.first_edge.begin(), s.first_edge.begin() + s.node_count + 1, lo) - s.first_edge.begin() - 1);
+    for (uint64_t e = lo; e < hi; ++e) {
+      while (s.first_edge[n + 1] <= e) ++n;
+      int type = s.edge_type(e);
+      if (type == L.weak) continue;
       uint32_t to = s.edge_to[e];
       if (to == n) continue;
-      if (n != s.root) {
-        if (t == L.shortcut) continue;
-        if (page.Get(to) && !page.Get(n)) continue;
+      if (devtools) {
+        if (type == L.internal) {
+          const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
+          if (wm && wm->table_id == s.node_id[n]) continue;  // the table's half of a WeakMap entry
+        }
+        if (n != s.root) {
+          if (type == L.shortcut) continue;
+          if (page.Get(to) && !page.Get(n)) continue;
+        }
       }
       essential.Set(e);
     }
-  }
+  });
   return essential;
 }
 

@@ -44,6 +44,9 @@ class WeakMapNames {
 };
 
 // One bit per edge (1 bit/edge).
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
+// `page` is MarkPageOwned(s) under DevTools semantics (raw ones do not read
+// it). The edges are split between `threads`.
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
+                         int threads);
 
 }  // namespace oomkit::heap
