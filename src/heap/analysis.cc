@@ -101,8 +101,7 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
     uint32_t to = s.edge_to[e];
     if (store.Get(to) && retainers[to] < 2) ++retainers[to];
   }
-  Statistics st;
-  st.total = a.total_size;
+  Statistics st;  // total and v8heap need the retained sizes: set by the caller
   st.native = s.extra_native_bytes;
   for (uint32_t n = 0; n < s.node_count; ++n) {
     uint64_t size = a.self_size[n];
@@ -123,7 +122,6 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
       case kOther: break;
     }
   }
-  st.v8heap = st.total - st.native;
   return st;
 }
 
@@ -169,16 +167,19 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).
   s.ReleaseStringPages();
-  // Distances read the graph alone: they take the second core while the
-  // dominators' sequential steps run. Their queue holds the frontier only,
-  // so they add 4 B/node (the result) to the dominators' peak.
+  // Distances and statistics read the graph alone: they take the second
+  // core while the dominators' sequential steps run. The distances' queue
+  // holds the frontier only, so they add 4 B/node (the result) to the
+  // dominators' peak, the statistics 1 B/node.
   a.tree = ComputeDominators(s, std::move(essential), a.self_size, arrays, threads, options.progress, [&] {
-    if (options.summary) a.distance = ComputeDistances(s, options.semantics, weakmaps);
+    if (!options.summary) return;
+    a.distance = ComputeDistances(s, options.semantics, weakmaps);
+    a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
   });
   // What is left takes at most two arrays at once (the class names and the
   // class of each node).
   arrays.Keep(2);
-  lap("dominators+distances");
+  lap("dominators+distances+statistics");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   if (!options.summary) return a;
   start("class names");
@@ -191,9 +192,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   AssignClasses(s, class_name, arrays, &a);
   arrays.Give(std::move(class_name));
   lap("classes");
-  start("statistics");
-  a.statistics = ComputeStatistics(s, a);
-  lap("statistics");
+  a.statistics.total = a.total_size;
+  a.statistics.v8heap = a.statistics.total - a.statistics.native;
   return a;
 }
 
