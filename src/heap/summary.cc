@@ -41,30 +41,91 @@ std::vector<ClassRow> SummarizeClasses(const Snapshot& s, const Analysis& a, int
   }
 
   // Retained size per class: walk the dominator tree keeping, per class, how
-  // many counted ancestors are on the current path.
-  std::vector<uint32_t> on_path(classes, 0);
-  std::vector<uint32_t> stack;  // ordinal, with the top bit marking "leave"
+  // many counted ancestors are on the current path. Subtrees are independent
+  // once the path above them is known, so the tree is cut into subtrees for
+  // all threads: the largest (by retained size, a stand-in for node count)
+  // is replaced by its children until none holds more than a small share.
+  // Each subtree starts from the path counts of its parent; sums of integers
+  // make the result independent of the cut.
   constexpr uint32_t kLeave = 0x80000000u;
-  stack.push_back(s.root);
-  while (!stack.empty()) {
-    uint32_t item = stack.back();
-    stack.pop_back();
-    if (item & kLeave) {
-      --on_path[a.class_of[item & ~kLeave]];
+  // A piece of the tree: the subtrees of the siblings children[begin, end).
+  struct Piece {
+    uint32_t begin, end;
+    uint32_t path;    // index into paths: the counts above them
+    uint64_t weight;  // their retained sizes
+  };
+  std::vector<std::vector<uint32_t>> paths;
+  std::vector<uint64_t> counted(classes, 0);  // what the cutting itself counts
+  auto visit = [&](uint32_t n, std::vector<uint32_t>& on_path, std::vector<uint64_t>& sums) {
+    uint32_t c = a.class_of[n];
+    if (on_path[c] != 0 || a.self_size[n] == 0) return false;
+    sums[c] += a.tree.retained_size[n];
+    return true;
+  };
+  auto weigh = [&](uint32_t begin, uint32_t end) {
+    uint64_t w = 0;
+    for (uint32_t k = begin; k < end; ++k) w += a.tree.retained_size[a.tree.children[k]];
+    return w;
+  };
+  auto lighter = [](const Piece& x, const Piece& y) { return x.weight < y.weight; };
+  std::vector<Piece> pieces;
+  // Visits n (cutting), then makes its children one piece.
+  auto open = [&](uint32_t n, std::vector<uint32_t> below) {
+    if (visit(n, below, counted)) ++below[a.class_of[n]];
+    const uint32_t first = a.tree.first_child[n], last = a.tree.first_child[n + 1];
+    if (first == last) return;
+    paths.push_back(std::move(below));
+    pieces.push_back({first, last, static_cast<uint32_t>(paths.size() - 1), weigh(first, last)});
+    std::push_heap(pieces.begin(), pieces.end(), lighter);
+  };
+  open(s.root, std::vector<uint32_t>(classes, 0));
+  const size_t parts = static_cast<size_t>(threads) * 16;
+  const uint64_t share = a.tree.retained_size[s.root] / parts + 1;
+  for (int cuts = 0; cuts < 4096 && !pieces.empty() && pieces.front().weight > share; ++cuts) {
+    std::pop_heap(pieces.begin(), pieces.end(), lighter);
+    const Piece big = pieces.back();
+    pieces.pop_back();
+    if (big.end - big.begin == 1) {
+      open(a.tree.children[big.begin], paths[big.path]);
       continue;
     }
-    uint32_t n = item;
-    uint32_t c = a.class_of[n];
-    uint32_t first = a.tree.first_child[n], last = a.tree.first_child[n + 1];
-    if (on_path[c] == 0 && a.self_size[n] != 0) {
-      rows[c].retained_size += a.tree.retained_size[n];
-      if (first != last) {
-        ++on_path[c];
-        stack.push_back(n | kLeave);
+    const uint32_t mid = big.begin + (big.end - big.begin) / 2;
+    const uint64_t left = weigh(big.begin, mid);
+    pieces.push_back({big.begin, mid, big.path, left});
+    std::push_heap(pieces.begin(), pieces.end(), lighter);
+    pieces.push_back({mid, big.end, big.path, big.weight - left});
+    std::push_heap(pieces.begin(), pieces.end(), lighter);
+  }
+  std::sort(pieces.begin(), pieces.end(), [&](const Piece& x, const Piece& y) { return lighter(y, x); });
+  const size_t bins = std::min(parts, pieces.size());
+  std::vector<std::vector<uint64_t>> retained(bins);
+  ParallelFor(bins, threads, [&](size_t b) {
+    std::vector<uint64_t>& sums = retained[b];
+    sums.assign(classes, 0);
+    std::vector<uint32_t> stack;  // ordinal, with the top bit marking "leave"
+    for (size_t t = b; t < pieces.size(); t += bins) {  // heaviest first, dealt round the bins
+      std::vector<uint32_t> on_path = paths[pieces[t].path];
+      stack.assign(a.tree.children.begin() + pieces[t].begin, a.tree.children.begin() + pieces[t].end);
+      while (!stack.empty()) {
+        uint32_t item = stack.back();
+        stack.pop_back();
+        if (item & kLeave) {
+          --on_path[a.class_of[item & ~kLeave]];
+          continue;
+        }
+        uint32_t n = item;
+        uint32_t first = a.tree.first_child[n], last = a.tree.first_child[n + 1];
+        if (visit(n, on_path, sums) && first != last) {
+          ++on_path[a.class_of[n]];
+          stack.push_back(n | kLeave);
+        }
+        for (uint32_t k = first; k < last; ++k) stack.push_back(a.tree.children[k]);
       }
     }
-    for (uint32_t k = first; k < last; ++k) stack.push_back(a.tree.children[k]);
-  }
+  });
+  for (size_t c = 0; c < classes; ++c) rows[c].retained_size += counted[c];
+  for (const std::vector<uint64_t>& sums : retained)
+    for (size_t c = 0; c < classes; ++c) rows[c].retained_size += sums[c];
 
   std::vector<ClassRow> out;
   for (size_t c = 0; c < classes; ++c) {
