@@ -1,6 +1,5 @@
 #include "heap/analysis.h"
 
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -71,23 +70,20 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
   const SnapshotLayout& L = s.layout;
   enum Kind : uint8_t { kOther, kSystem, kNative, kCode, kString, kJsArray };
   // Names as string indexes: a pass over every node then reads no string.
-  const std::vector<uint32_t> array_names = s.strings.IndexesOf("Array");
-  const std::vector<uint32_t> elements_names = s.strings.IndexesOf("elements");
-  const std::vector<uint32_t> buffer_data_names = s.strings.IndexesOf("system / JSArrayBufferData");
-  auto among = [](const std::vector<uint32_t>& names, uint32_t i) {
-    return std::find(names.begin(), names.end(), i) != names.end();
-  };
+  const auto array_names = s.strings.IndexesOf("Array");
+  const auto elements_names = s.strings.IndexesOf("elements");
+  const auto buffer_data_names = s.strings.IndexesOf("system / JSArrayBufferData");
   auto kind_of = [&](uint32_t n) {
     int t = s.node_type[n];
     if (t == L.hidden) return kSystem;
     if (t == L.native) return kNative;
     if (t == L.code) return kCode;
     if (t == L.string || t == L.cons_string || t == L.sliced_string) return kString;
-    return among(array_names, s.node_name[n]) ? kJsArray : kOther;
+    return array_names.contains(s.node_name[n]) ? kJsArray : kOther;
   };
   auto elements_of = [&](uint32_t n) -> int64_t {
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type(e) == L.internal && among(elements_names, s.edge_name(e))) return s.edge_to[e];
+      if (s.edge_type(e) == L.internal && elements_names.contains(s.edge_name(e))) return s.edge_to[e];
     return -1;
   };
   // An Array's elements store counts with the Array when nothing else holds
@@ -109,7 +105,7 @@ Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {
       case kSystem: st.system += size; break;
       case kNative:
         st.native += size;
-        if (among(buffer_data_names, s.node_name[n])) st.typed_arrays += size;
+        if (buffer_data_names.contains(s.node_name[n])) st.typed_arrays += size;
         break;
       case kCode: st.code += size; break;
       case kString: st.strings += size; break;

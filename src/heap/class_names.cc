@@ -43,6 +43,18 @@ struct TrieNode {
   int match = -1;  // definition index
 };
 
+// A plain object: type object, named "Object" (compared by string index, so
+// that no string is read for the objects that are not plain).
+class IsPlainObject {
+ public:
+  explicit IsPlainObject(const Snapshot& s) : s_(s), object_(s.strings.IndexesOf("Object")) {}
+  bool operator()(uint32_t n) const { return s_.node_type[n] == s_.layout.object && object_.contains(s_.node_name[n]); }
+
+ private:
+  const Snapshot& s_;
+  StringTable::Indexes object_;
+};
+
 // Plain objects of one shape have the same property edges, so what depends
 // on them alone is computed once per distinct list: the key is the list of
 // the properties' string indexes, in edge order, as bytes. A lookup reuses
@@ -121,12 +133,7 @@ std::string FormatPropertyName(std::string_view name) {
 
 std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
   const SnapshotLayout& L = s.layout;
-  // By string index: no string is read for the objects that are not plain.
-  const std::vector<uint32_t> object_names = s.strings.IndexesOf("Object");
-  auto is_plain = [&](uint32_t n) {
-    return s.node_type[n] == L.object &&
-           std::find(object_names.begin(), object_names.end(), s.node_name[n]) != object_names.end();
-  };
+  const IsPlainObject is_plain(s);
   std::vector<Definition> candidates;
   std::unordered_map<std::string, uint32_t> by_name;
   uint64_t plain_objects = 0;
@@ -250,11 +257,7 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
     return out;
   }
   // Matching: a trie of each definition's sorted properties.
-  const std::vector<uint32_t> object_names = s.strings.IndexesOf("Object");
-  auto is_plain = [&](uint32_t n) {
-    return s.node_type[n] == L.object &&
-           std::find(object_names.begin(), object_names.end(), s.node_name[n]) != object_names.end();
-  };
+  const IsPlainObject is_plain(s);
   std::vector<std::string_view> props;
   auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
   std::vector<TrieNode> trie(1);

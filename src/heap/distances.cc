@@ -54,10 +54,6 @@ class BlockQueue {
   size_t head_ = 0, tail_ = kBlock, size_ = 0;
 };
 
-bool Contains(const std::vector<uint32_t>& sorted, uint32_t v) {
-  return std::binary_search(sorted.begin(), sorted.end(), v);
-}
-
 }  // namespace
 
 PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
@@ -70,9 +66,9 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   BlockQueue queue;
   // The names the filter looks for, as string indexes: the filter then reads
   // no string text, and the string pages stay released.
-  const std::vector<uint32_t> sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
-  const std::vector<uint32_t> native_context = s.strings.IndexesOf("system / NativeContext");
-  const std::vector<uint32_t> map_descriptors = s.strings.IndexesOf("(map descriptors)");
+  const auto sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
+  const auto native_context = s.strings.IndexesOf("system / NativeContext");
+  const auto map_descriptors = s.strings.IndexesOf("(map descriptors)");
   // Views into the string table, which never moves its strings.
   std::unordered_set<std::string_view> pending_ephemerons;
 
@@ -80,10 +76,10 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   auto follow = [&](uint32_t from, uint32_t e) -> bool {
     if (!devtools) return true;
     int from_type = s.node_type[from];
-    if (from_type == L.hidden && s.edge_has_string_name(e) && Contains(sloppy_function_map, s.edge_name(e)) &&
-        Contains(native_context, s.node_name[from]))
+    if (from_type == L.hidden && s.edge_has_string_name(e) && sloppy_function_map.contains(s.edge_name(e)) &&
+        native_context.contains(s.node_name[from]))
       return false;
-    if (from_type == L.array && Contains(map_descriptors, s.node_name[from])) {
+    if (from_type == L.array && map_descriptors.contains(s.node_name[from])) {
       int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name(e)]) : s.edge_name(e);
       if (index < 0) return true;  // NaN: neither comparison holds in JS
       return index < 2 || index % 3 != 1;

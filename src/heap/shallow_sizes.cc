@@ -1,6 +1,5 @@
 #include "heap/shallow_sizes.h"
 
-#include <algorithm>
 #include <vector>
 
 namespace oomkit::heap {
@@ -29,12 +28,11 @@ void ReattributeShallowSizes(const Snapshot& s, PodArray<uint32_t>* self_sizes, 
   PodArray<uint32_t> owners = arrays.Take();
   std::vector<uint32_t> work;
   work.reserve(s.node_count);  // every ordinary node is pushed once up front
-  const std::vector<uint32_t> external_string_data = s.strings.IndexesOf("system / ExternalStringData");
+  const auto external_string_data = s.strings.IndexesOf("system / ExternalStringData");
   for (uint32_t i = 0; i < s.node_count; ++i) {
     int t = s.node_type[i];
     bool owned_kind = t == L.hidden || t == L.array ||
-                      (t == L.native && std::find(external_string_data.begin(), external_string_data.end(),
-                                                  s.node_name[i]) != external_string_data.end());
+                      (t == L.native && external_string_data.contains(s.node_name[i]));
     if (owned_kind) {
       owners[i] = kUnvisited;
     } else {

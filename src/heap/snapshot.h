@@ -13,6 +13,7 @@
 // A 1 GB Node snapshot (12.9 M nodes, 41.8 M edges) takes ~0.57 GB here.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <unordered_map>
@@ -65,15 +66,24 @@ class StringTable {
     return std::string_view(base + (at & ~kInArena), length_[i]);
   }
   uint32_t size() const { return parsed_ + static_cast<uint32_t>(added_.size()); }
-  // Every index whose text is `text`. Only strings of its length are read,
-  // so the pages of the others are not touched.
-  std::vector<uint32_t> IndexesOf(std::string_view text) const {
-    std::vector<uint32_t> found;
+  // The indexes whose text is `text`, so that a pass over nodes or edges
+  // compares numbers, not strings. Only strings of its length are read, so
+  // the pages of the others are not touched.
+  class Indexes {
+   public:
+    bool contains(uint32_t i) const { return std::find(found_.begin(), found_.end(), i) != found_.end(); }
+
+   private:
+    friend class StringTable;
+    std::vector<uint32_t> found_;  // V8 writes each text once: this holds one index, rarely more
+  };
+  Indexes IndexesOf(std::string_view text) const {
+    Indexes out;
     for (uint32_t i = 0; i < parsed_; ++i)
-      if (length_[i] == text.size() && (*this)[i] == text) found.push_back(i);
+      if (length_[i] == text.size() && (*this)[i] == text) out.found_.push_back(i);
     for (uint32_t i = parsed_; i < size(); ++i)
-      if ((*this)[i] == text) found.push_back(i);
-    return found;
+      if ((*this)[i] == text) out.found_.push_back(i);
+    return out;
   }
   uint32_t Add(std::string_view s) {
     added_.emplace_back(s);
