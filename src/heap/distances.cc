@@ -1,8 +1,7 @@
 #include "heap/distances.h"
 
 #include <algorithm>
-#include <deque>
-#include <memory>
+#include <queue>
 #include <string_view>
 #include <vector>
 #include <unordered_set>
@@ -25,35 +24,6 @@ int64_t ParseIntJs(std::string_view s) {
   return negative ? -v : v;
 }
 
-// The search's FIFO in blocks of 64 Ki entries, each freed once read: what
-// is resident is the frontier, 4 B per queued node, not 4 B per node. That
-// lets the search run beside the dominators' peak without raising it.
-class BlockQueue {
- public:
-  bool empty() const { return size_ == 0; }
-  void push(uint32_t v) {
-    if (tail_ == kBlock) {
-      blocks_.push_back(std::make_unique_for_overwrite<uint32_t[]>(kBlock));
-      tail_ = 0;
-    }
-    blocks_.back()[tail_++] = v;
-    ++size_;
-  }
-  uint32_t pop() {
-    if (head_ == kBlock) {
-      blocks_.pop_front();
-      head_ = 0;
-    }
-    --size_;
-    return blocks_.front()[head_++];
-  }
-
- private:
-  static constexpr size_t kBlock = size_t{1} << 16;
-  std::deque<std::unique_ptr<uint32_t[]>> blocks_;
-  size_t head_ = 0, tail_ = kBlock, size_ = 0;
-};
-
 }  // namespace
 
 PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
@@ -63,7 +33,10 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   // Each node enters the queue once per search, but a user root the root
   // points at twice enters twice (as in DevTools, where that matters for the
   // WeakMap pairing below).
-  BlockQueue queue;
+  // A deque frees its blocks as they are read: what is resident is the
+  // frontier (up to a third of the nodes at once), not 4 B per node, so the
+  // search can run beside the dominators' peak.
+  std::queue<uint32_t> queue;
   // The names the filter looks for, as string indexes: the filter then reads
   // no string text, and the string pages stay released.
   const auto sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
@@ -97,7 +70,8 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   };
   auto bfs = [&] {
     while (!queue.empty()) {
-      uint32_t n = queue.pop();
+      uint32_t n = queue.front();
+      queue.pop();
       int32_t d = distance[n] + 1;
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
         if (s.edge_type(e) == L.weak) continue;

@@ -19,7 +19,8 @@ namespace oomkit::heap {
 constexpr int32_t kNoDistance = -5;
 constexpr int32_t kBaseSystemDistance = 100000000;
 
-// Memory: the result, 4 B/node, and the queue, 4 B per node waiting in it.
+// Memory: the result, 4 B/node, and the queue, 4 B per node waiting in it
+// (a third of the nodes at most on real snapshots).
 PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps);
 
 }  // namespace oomkit::heap
