@@ -779,7 +779,9 @@ Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char
   ParallelFor(chunks.size(), threads, [&](size_t i) {
     const bool last = i + 1 == chunks.size();
     auto cursor = make_cursor(chunks[i].first_value);
-    if (!cursor.ParseFast(p, chunks[i], last)) errors[i] = ParseChunk(p, chunks[i], last, section, cursor);
+    bool parsed = false;
+    if constexpr (requires { cursor.ParseFast(p, chunks[i], last); }) parsed = cursor.ParseFast(p, chunks[i], last);
+    if (!parsed) errors[i] = ParseChunk(p, chunks[i], last, section, cursor);
     input.Release(chunks[i].begin, chunks[i].end);
     progress(section, done.fetch_add(1) + 1, chunks.size());
   });
@@ -789,6 +791,16 @@ Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char
 }
 
 enum class Field : uint8_t { kIgnore, kType, kName, kId, kSelfSize, kEdgeCount, kDetachedness, kTraceNodeId, kTo };
+
+// Where each field sits in a record (-1: absent), for the whole-record parsers.
+struct FieldPositions {
+  int at[9];
+  FieldPositions(const Field* kinds, uint32_t fields) {
+    std::fill(at, at + 9, -1);
+    for (uint32_t f = 0; f < fields; ++f) at[static_cast<int>(kinds[f])] = static_cast<int>(f);
+  }
+  int operator[](Field f) const { return at[static_cast<int>(f)]; }
+};
 
 struct NodeCursor {
   Snapshot* s;
@@ -824,16 +836,11 @@ struct NodeCursor {
 
   // Whole nodes at once when the layout has the five fields every V8 writes.
   bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
-    int at[9];  // field position by Field (-1: absent)
-    std::fill(at, at + 9, -1);
-    for (uint32_t f = 0; f < fields; ++f) at[static_cast<int>(kinds[f])] = static_cast<int>(f);
-    const int type = at[static_cast<int>(Field::kType)], name = at[static_cast<int>(Field::kName)],
-              id = at[static_cast<int>(Field::kId)], self_size = at[static_cast<int>(Field::kSelfSize)],
-              edge_count = at[static_cast<int>(Field::kEdgeCount)],
-              detachedness = at[static_cast<int>(Field::kDetachedness)],
-              trace = at[static_cast<int>(Field::kTraceNodeId)];
+    const FieldPositions at(kinds, fields);
+    const int type = at[Field::kType], name = at[Field::kName], id = at[Field::kId], self_size = at[Field::kSelfSize],
+              edge_count = at[Field::kEdgeCount], detachedness = at[Field::kDetachedness], trace = at[Field::kTraceNodeId];
     if (field != 0 || type < 0 || name < 0 || id < 0 || self_size < 0 || edge_count < 0) return false;
-    Snapshot* snap = s;
+    Snapshot* snap = s;  // locals, not members: see EdgeCursor::ParseFastWith
     const uint32_t type_count = types;
     auto store = [&](const uint32_t* v, uint64_t n) {
       if (v[type] >= type_count) return false;
@@ -903,38 +910,39 @@ struct EdgeCursor {
   // Whole edges at once; with 6 or 7 node fields (every real layout) the
   // to_node check divides by a constant, a multiply instead of a divide.
   bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
-    int at[9];  // field position by Field (-1: absent)
-    std::fill(at, at + 9, -1);
-    for (uint32_t f = 0; f < fields; ++f) at[static_cast<int>(kinds[f])] = static_cast<int>(f);
-    const int type_at = at[static_cast<int>(Field::kType)], name_at = at[static_cast<int>(Field::kName)],
-              to_at = at[static_cast<int>(Field::kTo)];
-    if (field != 0 || type_at < 0 || name_at < 0 || to_at < 0) return false;
-    auto parse = [&]<uint32_t NFN>() {
-      Snapshot* snap = s;
-      const uint32_t type_count = types, nfn = NFN != 0 ? NFN : node_fields;
-      const uint64_t limit = node_values;
-      std::mutex* overflow = overflow_mutex;
-      auto store = [&](const uint32_t* v, uint64_t e) {
-        const uint32_t to = v[to_at];
-        if (v[type_at] >= type_count || to % nfn != 0 || to >= limit) return false;
-        uint32_t name = v[name_at];
-        if (name >= Snapshot::kEdgeNameOverflow) {
-          std::lock_guard<std::mutex> lock(*overflow);
-          snap->edge_name_overflow[e] = name;
-          name = Snapshot::kEdgeNameOverflow;
-        }
-        snap->edge_to[e] = to / nfn;
-        snap->edge_word[e] = v[type_at] << Snapshot::kEdgeNameBits | name;
-        return true;
-      };
-      return fields == 3 ? ParseRecords<3>(p, chunk, last, fields, edge, store)
-                         : ParseRecords<0>(p, chunk, last, fields, edge, store);
-    };
     switch (node_fields) {
-      case 6: return parse.template operator()<6>();
-      case 7: return parse.template operator()<7>();
-      default: return parse.template operator()<0>();
+      case 6: return ParseFastWith<6>(p, chunk, last);
+      case 7: return ParseFastWith<7>(p, chunk, last);
+      default: return ParseFastWith<0>(p, chunk, last);
     }
+  }
+
+  template <uint32_t NodeFields>  // 0: node_fields, known at run time
+  bool ParseFastWith(const char* p, const Chunk& chunk, bool last) const {
+    const FieldPositions at(kinds, fields);
+    const int type_at = at[Field::kType], name_at = at[Field::kName], to_at = at[Field::kTo];
+    if (field != 0 || type_at < 0 || name_at < 0 || to_at < 0) return false;
+    // Locals, not members: the stores below could alias *this, which would
+    // make the compiler reload every member once per edge.
+    Snapshot* snap = s;
+    const uint32_t type_count = types, nf = NodeFields != 0 ? NodeFields : node_fields;
+    const uint64_t limit = node_values;
+    std::mutex* overflow = overflow_mutex;
+    auto store = [&](const uint32_t* v, uint64_t e) {
+      const uint32_t to = v[to_at];
+      if (v[type_at] >= type_count || to % nf != 0 || to >= limit) return false;
+      uint32_t name = v[name_at];
+      if (name >= Snapshot::kEdgeNameOverflow) {
+        std::lock_guard<std::mutex> lock(*overflow);
+        snap->edge_name_overflow[e] = name;
+        name = Snapshot::kEdgeNameOverflow;
+      }
+      snap->edge_to[e] = to / nf;
+      snap->edge_word[e] = v[type_at] << Snapshot::kEdgeNameBits | name;
+      return true;
+    };
+    return fields == 3 ? ParseRecords<3>(p, chunk, last, fields, edge, store)
+                       : ParseRecords<0>(p, chunk, last, fields, edge, store);
   }
 };
 
@@ -946,7 +954,6 @@ struct VectorCursor {
     *out++ = static_cast<uint32_t>(v);
     return true;
   }
-  bool ParseFast(const char*, const Chunk&, bool) const { return false; }  // small arrays: ParseChunk is enough
 };
 
 // The allocation trace tree: nested [id, function_info_index, count, size,
