@@ -301,6 +301,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
     if (p.name == "warm-up") {
       vin.warmup_gc_ms = gc_ms_in(p);
       vin.warmup_cpu_ms = p.main_thread_cpu_ms;
+      vin.warmup_waiting_ms = std::max(0.0, p.main_thread_waiting_ms);
     }
     if (p.name != "load 1" && p.name != "load 2") continue;
     (p.name == "load 1" ? vin.requests_1 : vin.requests_2) = p.completed;
@@ -309,6 +310,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
     vin.worst_p50_us = std::max(vin.worst_p50_us, p.p50_us);
     vin.load_gc_ms += gc_ms_in(p);
     if (p.main_thread_cpu_ms >= 0) vin.load_cpu_ms = std::max(0.0, vin.load_cpu_ms) + p.main_thread_cpu_ms;
+    vin.load_waiting_ms += std::max(0.0, p.main_thread_waiting_ms);
   }
 
   // The analyses, on whatever survived.
@@ -358,6 +360,7 @@ int RunDiagnose(const DiagnoseOptions& in) {
                       {"dropped", p.dropped},
                       {"unanswered", p.unanswered},
                       {"main_thread_cpu_ms", p.main_thread_cpu_ms >= 0 ? Json(p.main_thread_cpu_ms) : Json()},
+                      {"main_thread_waiting_ms", p.main_thread_waiting_ms >= 0 ? Json(p.main_thread_waiting_ms) : Json()},
                       {"late", p.late},
                       {"latency_us", {{"p50", p.p50_us}, {"p99", p.p99_us}, {"max", p.max_us}}}});
   Json readings = Json::array();

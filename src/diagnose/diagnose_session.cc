@@ -28,15 +28,18 @@ int64_t UnixMs() {
 // The CPU time node's main thread spends from construction to Elapsed().
 class CpuMeter {
  public:
-  explicit CpuMeter(uint32_t pid) : pid_(pid), start_(pid ? supervise::ThreadCpuMs(pid, pid) : std::nullopt) {}
-  double Elapsed() const {
-    auto now = start_ ? supervise::ThreadCpuMs(pid_, pid_) : std::nullopt;
-    return now ? *now - *start_ : -1;
+  explicit CpuMeter(uint32_t pid) : pid_(pid), start_(pid ? supervise::ThreadTimesMs(pid, pid) : std::nullopt) {}
+  // Into rec's main-thread figures, over the time since construction.
+  void Record(PhaseRecord& rec) const {
+    auto now = start_ ? supervise::ThreadTimesMs(pid_, pid_) : std::nullopt;
+    if (!now) return;
+    rec.main_thread_cpu_ms = now->cpu_ms - start_->cpu_ms;
+    if (now->waiting_ms && start_->waiting_ms) rec.main_thread_waiting_ms = *now->waiting_ms - *start_->waiting_ms;
   }
 
  private:
   uint32_t pid_;
-  std::optional<double> start_;
+  std::optional<supervise::ThreadTimes> start_;
 };
 
 // One GET on a new connection: true when any HTTP answer comes back (any
@@ -162,7 +165,7 @@ bool Session::LoadPhase(const std::string& name, double seconds, uint64_t reques
     load_ = nullptr;
   }
   rec.end_ms = UnixMs();
-  rec.main_thread_cpu_ms = cpu.Elapsed();
+  cpu.Record(rec);
   if (!result.ok()) return Stop(name, result.error());
   const load::LoadResult& lr = result.value();
   const auto& k = lr.measured.counters;
@@ -190,7 +193,7 @@ bool Session::WatchPhase(const std::string& name, double seconds) {
   Note(fmt::format("{}: watching the application's own traffic for {:.0f} s", name, seconds));
   Wait(seconds);
   rec.end_ms = UnixMs();
-  rec.main_thread_cpu_ms = cpu.Elapsed();
+  cpu.Record(rec);
   out_.phases.push_back(rec);
   return !Ended() || Stop(name, "the process ended");
 }

@@ -40,6 +40,8 @@ struct PhaseRecord {
   uint64_t sent = 0, completed = 0, errors = 0, dropped = 0, late = 0;
   uint64_t unanswered = 0;  // still in flight when the phase's time was up
   double main_thread_cpu_ms = -1;  // node's main thread, over the phase; -1: unread
+  // The same thread ready to run but off a CPU (a busy machine); -1: unread.
+  double main_thread_waiting_ms = -1;
   uint64_t p50_us = 0, p99_us = 0, max_us = 0;
 };
 

@@ -15,7 +15,8 @@ using Json = nlohmann::ordered_json;
 constexpr double kMiB = 1024.0 * 1024.0;
 // A median latency over this means requests queued behind a saturated app.
 constexpr uint64_t kFellBehindP50Us = 1000000;
-// Less CPU time than this is a few clock ticks: no share to speak of.
+// Less CPU time than this is a few dozen scavenges, or (where /proc counts
+// in 10 ms ticks) a few ticks: no share to speak of.
 constexpr double kLeastCpuMs = 200;
 
 std::string Mb(double bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
@@ -155,14 +156,15 @@ Verdict Decide(const VerdictInput& in) {
     const bool ext_grows = e1 > noise_ext && e2 > noise_ext && e2 >= 0.3 * e1 && e1 + e2 > 2 * std::max(0.0, g1 + g2);
     const bool filled = (g1 > noise_heap || e1 > noise_ext) && !heap_grows && !ext_grows;
     const bool near_limit = in.old_space_limit && static_cast<double>(f.heap_used) >= 0.7 * static_cast<double>(in.old_space_limit);
-    // GC's share of the JS thread's CPU: from the warm-up when it was long
-    // enough to count (ticks are 10 ms), else from the measured phases, where
-    // the snapshots inflate it.
+    // GC's share of the JS thread's busy time (on a CPU or ready for one):
+    // from the warm-up when it was long enough to count, else from the
+    // measured phases, where the snapshots inflate it.
     const bool from_warmup = in.warmup_cpu_ms >= kLeastCpuMs;
     const bool from_load = !from_warmup && in.load_cpu_ms >= kLeastCpuMs;
-    const double gc_share = from_warmup ? in.warmup_gc_ms / in.warmup_cpu_ms
-                            : from_load ? in.load_gc_ms / in.load_cpu_ms
-                                        : 0;
+    const double gc_ms = from_warmup ? in.warmup_gc_ms : from_load ? in.load_gc_ms : 0;
+    const double cpu_ms = from_warmup ? in.warmup_cpu_ms : from_load ? in.load_cpu_ms : 0;
+    const double waiting_ms = from_warmup ? in.warmup_waiting_ms : from_load ? in.load_waiting_ms : 0;
+    const double gc_share = cpu_ms > 0 ? gc_ms / (cpu_ms + waiting_ms) : 0;
 
     std::string after = requests ? fmt::format("after {} requests", Thousands(in.requests_1)) : "after the first third";
     std::string after2 = requests ? fmt::format("after {} more", Thousands(in.requests_2)) : "after the second";
@@ -181,14 +183,17 @@ Verdict Decide(const VerdictInput& in) {
                                        "away ({:.0f} %; a healthy process frees >= 70 %, a leaking one keeps most of it)",
                                        Mb(std::max(0.0, freed)), Mb(added), Mb(in.peak_heap_used), 100 * std::max(0.0, freed) / added));
     }
-    if (from_warmup)
-      v.evidence.push_back(fmt::format("GC pauses took {:.1f} % of the JS thread's CPU time in the warm-up ({:.0f} ms of {:.0f} ms; "
-                                       "measured before any heap snapshot: once V8 has written one, GC costs more)",
-                                       100 * gc_share, in.warmup_gc_ms, in.warmup_cpu_ms));
-    else if (from_load)
-      v.evidence.push_back(fmt::format("GC pauses took {:.1f} % of the JS thread's CPU time under load ({:.0f} ms of {:.0f} ms; "
-                                       "measured after a heap snapshot, which makes V8's GC costlier: an overstatement)",
-                                       100 * gc_share, in.load_gc_ms, in.load_cpu_ms));
+    if (from_warmup || from_load) {
+      // The split is news only when the machine was busy.
+      std::string base = waiting_ms >= 0.1 * cpu_ms ? fmt::format("{:.0f} ms: {:.0f} on a CPU, {:.0f} ready but waiting for one, "
+                                                                  "which a pause also holds",
+                                                                  cpu_ms + waiting_ms, cpu_ms, waiting_ms)
+                                                     : fmt::format("{:.0f} ms", cpu_ms + waiting_ms);
+      v.evidence.push_back(fmt::format("GC pauses took {:.1f} % of the JS thread's busy time {} ({:.0f} ms of {}; {})", 100 * gc_share,
+                                       from_warmup ? "in the warm-up" : "under load", gc_ms, base,
+                                       from_warmup ? "measured before any heap snapshot: once V8 has written one, GC costs more"
+                                                   : "measured after a heap snapshot, which makes V8's GC costlier: an overstatement"));
+    }
     if (in.dropped > 0 || in.worst_p50_us > kFellBehindP50Us)
       v.evidence.push_back(fmt::format("the app did not keep up with {} req/s: {} requests dropped, median latency {:.1f} s; the "
                                        "memory figures count the answered requests, but a lower --rate measures it at a rate it serves",

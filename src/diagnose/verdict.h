@@ -18,10 +18,10 @@
 //                         during the second phase still adds less);
 //   bounded-high-usage    it grew in the first phase only, or the heap after
 //                         GC is >= 70 % of the old space's limit;
-//   gc-churn-no-leak      GC pauses took >= 10 % of the CPU time of node's
-//                         main thread under load, before any snapshot (a
-//                         share of CPU, not of wall time, so the same at any
-//                         rate the app serves);
+//   gc-churn-no-leak      GC pauses took >= 10 % of the busy time of node's
+//                         main thread under load, before any snapshot (its
+//                         time on a CPU or ready for one, not wall time, so
+//                         the same at any rate the app serves);
 //   healthy               none of these.
 // The culprit comes from the snapshots: the largest leak cluster (objects
 // allocated after the baseline and alive in every later snapshot) of the
@@ -52,14 +52,15 @@ struct VerdictInput {
   Reading baseline, target, final_, idle;  // idle: the last of the idle watch
   uint64_t peak_heap_used = 0;  // the highest sample during the load
   uint64_t requests_1 = 0, requests_2 = 0;  // answered in each measured load phase (0: no load of ours)
-  // The GC pauses in the load phases and node's main thread's CPU time in
-  // them (-1: unknown).
-  double load_gc_ms = 0, load_cpu_ms = -1;
+  // The GC pauses in the load phases, node's main thread's CPU time in them
+  // (-1: unknown), and its time ready to run but off a CPU (0 when unknown):
+  // pauses are wall time and hold that wait too (see supervise/thread_cpu.h).
+  double load_gc_ms = 0, load_cpu_ms = -1, load_waiting_ms = 0;
   // The same in the warm-up, the only load before any heap snapshot. Once V8
   // has written a snapshot it records every object's move for the object ids
   // of the snapshots to come, and a scavenge costs several times more (7x
   // measured on a churning process): GC's share is measured here.
-  double warmup_gc_ms = 0, warmup_cpu_ms = -1;
+  double warmup_gc_ms = 0, warmup_cpu_ms = -1, warmup_waiting_ms = 0;
   // When the app could not serve the rate asked: the open loop's drops and
   // the worst median latency over the measured phases. The memory figures
   // still hold (they count answered requests); the user should know.
