@@ -267,6 +267,7 @@ bool LabelledKb(std::string_view rest, std::string_view label, int64_t* kb) {
   bool negative = c.Lit("-");
   uint64_t v = 0;
   if (!(c.UInt(&v) && c.Lit(" KB") && TrimRight(c.Rest()).empty())) return false;
+  if (v > static_cast<uint64_t>(INT64_MAX)) return false;  // no heap has 8 ZB: not V8's line
   *kb = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
   return true;
 }
@@ -368,8 +369,10 @@ TraceLine ParseTraceLine(std::string_view line) {
     if (c.Lit("factor ")) {
       out.kind = LineKind::kVerboseOther;
     } else if (c.Lit("Limit: old size: ") && c.Num(&v) && c.Lit(" KB, new limit: ") && c.Num(&v) && c.Lit(" KB")) {
-      out.kind = heap ? LineKind::kHeapLimit : LineKind::kVerboseOther;
-      out.value_kb = static_cast<int64_t>(v);
+      // A limit past what an int64 holds (8 ZB) is no heap's: the line is kept as noise, not read.
+      const bool plausible = v >= 0 && v < 9.2e18;
+      out.kind = heap && plausible ? LineKind::kHeapLimit : LineKind::kVerboseOther;
+      if (plausible) out.value_kb = static_cast<int64_t>(v);
     }
   } else if (ParseHumanGc(c, &out.event)) {
     out.kind = LineKind::kGc;

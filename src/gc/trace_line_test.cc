@@ -133,6 +133,15 @@ TEST(TraceLine, VerboseAndNotTrace) {
   EXPECT_EQ(ParseTraceLine("[INFO] server listening").kind, LineKind::kNotTrace);
   EXPECT_EQ(ParseTraceLine("[123:0xabc]     12 ms: Mark-Compact garbage").kind, LineKind::kUnparsed);
   EXPECT_EQ(ParseTraceLine(std::string(1 << 20, '[')).kind, LineKind::kNotTrace);
+  // The heap limit as Node 22 writes it, and that line mangled past what any
+  // heap could be (a fuzzer's find, once undefined behaviour): noise, no limit.
+  TraceLine limit = ParseTraceLine("[25665:0x2b364000]      116 ms: [HeapController] Limit: old size: 3672 KB, new limit: 12888 KB (1.1)");
+  EXPECT_EQ(limit.kind, LineKind::kHeapLimit);
+  EXPECT_EQ(limit.value_kb, 12888);
+  TraceLine huge = ParseTraceLine("[25665:0x2b364000]      116 ms: [HeapController] Limit: old size: 3672 KB, new limit: "
+                                  "13333333333333333333333333333333333333333333333333333333217 KB (1.1)");
+  EXPECT_EQ(huge.kind, LineKind::kVerboseOther);
+  EXPECT_EQ(ParseTraceLine("[25665:0x2b364000] External memory reported:  99999999999999999999 KB").kind, LineKind::kUnparsed);
 }
 
 // Lines Node 20 wrote under oomkit diagnose: the probe's gc(), a heap

@@ -19,7 +19,11 @@ uint64_t U64(const Json& j, const char* key) {
   if (it == j.end()) return 0;
   if (it->is_number_unsigned()) return it->get<uint64_t>();
   if (it->is_number_integer()) return static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()));
-  if (it->is_number_float()) return static_cast<uint64_t>(std::max(0.0, it->get<double>()));
+  if (it->is_number_float()) {
+    double d = it->get<double>();
+    if (!(d > 0)) return 0;  // negative or NaN
+    return d >= 18446744073709551616.0 ? UINT64_MAX : static_cast<uint64_t>(d);
+  }
   if (it->is_string()) {  // some versions write numbers as strings
     try {
       return std::stoull(it->get<std::string>());
