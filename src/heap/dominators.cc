@@ -17,29 +17,37 @@ struct Predecessors {
   PodArray<uint32_t> preds;
 };
 
-// Both passes run on all threads without atomics: each thread owns a range
-// of target nodes and scans every edge, keeping those that land in its range
-// (the scan is sequential and cheap; the writes it saves from contention are
-// random and dear). Each list comes out in edge order whatever the thread
-// count. Counting and slot cursors live in node order (one random access per
-// edge) and are mapped to DFS numbers once per node in between.
-Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const PodArray<uint32_t>& number,
-                               const PodArray<uint32_t>& vertex, uint32_t n, NodeArrays& arrays, int threads) {
+// Each pass runs on the threads given without atomics: each thread owns a
+// range of target nodes and scans every edge, keeping those that land in its
+// range (the scan is sequential and cheap; the writes it saves from
+// contention are random and dear). Each list comes out in edge order
+// whatever the thread count.
+template <typename Fn>
+void ForEachEssentialEdge(const Snapshot& s, const BitVector& essential, int threads, Fn&& fn) {
   const uint32_t node_count = s.node_count;
-  PodArray<uint32_t> cursor = arrays.Take(0);  // node -> retainer count, then next free slot
   const size_t parts = static_cast<size_t>(std::max(threads, 1));
-  auto for_each_edge = [&](auto&& fn) {
-    ParallelFor(parts, threads, [&](size_t t) {
-      const uint32_t lo = static_cast<uint32_t>(t * node_count / parts),
-                     hi = static_cast<uint32_t>((t + 1) * node_count / parts);
-      for (uint32_t v = 0; v < node_count; ++v)
-        for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x) {
-          uint32_t to = s.edge_to[x];
-          if (to >= lo && to < hi && essential.Get(x)) fn(v, to);
-        }
-    });
-  };
-  for_each_edge([&](uint32_t, uint32_t to) { ++cursor[to]; });
+  ParallelFor(parts, threads, [&](size_t t) {
+    const uint32_t lo = static_cast<uint32_t>(t * node_count / parts),
+                   hi = static_cast<uint32_t>((t + 1) * node_count / parts);
+    for (uint32_t v = 0; v < node_count; ++v)
+      for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x) {
+        uint32_t to = s.edge_to[x];
+        if (to >= lo && to < hi && essential.Get(x)) fn(v, to);
+      }
+  });
+}
+
+// node -> how many essential edges retain it. It reads what the DFS reads
+// and writes what the DFS does not, so it runs beside it.
+void CountRetainers(const Snapshot& s, const BitVector& essential, int threads, PodArray<uint32_t>* count) {
+  ForEachEssentialEdge(s, essential, threads, [&](uint32_t, uint32_t to) { ++(*count)[to]; });
+}
+
+// The slot cursors start as the counts (in node order: one random access per
+// edge) and are mapped to DFS numbers once per node.
+Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, PodArray<uint32_t> cursor,
+                               const PodArray<uint32_t>& number, const PodArray<uint32_t>& vertex, uint32_t n,
+                               NodeArrays& arrays, int threads) {
   Predecessors p;
   p.first = arrays.Take();
   uint32_t sum = 0;
@@ -52,17 +60,9 @@ Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, co
   }
   p.first[n + 1] = sum;
   p.preds.Reset(sum);
-  for_each_edge([&](uint32_t v, uint32_t to) { p.preds[cursor[to]++] = number[v]; });
+  ForEachEssentialEdge(s, essential, threads, [&](uint32_t v, uint32_t to) { p.preds[cursor[to]++] = number[v]; });
   arrays.Give(std::move(cursor));
   return p;
-}
-
-// One bit per node: has at least one essential retainer.
-BitVector HasRetainers(const Snapshot& s, const BitVector& essential) {
-  BitVector has(s.node_count);
-  for (uint64_t e = 0; e < s.edge_count; ++e)
-    if (essential.Get(e)) has.Set(s.edge_to[e]);
-  return has;
 }
 
 // What eval/link reads of a vertex, in one place: the walk up the linked
@@ -117,14 +117,21 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     }
   };
 
+  // The retainer counts take the other cores meanwhile: one random write
+  // per edge, beside the DFS's random reads.
+  PodArray<uint32_t> retainers = arrays.Take(0);
+  std::thread counting;
+  if (threads > 1) {
+    counting = std::thread([&] { CountRetainers(s, essential, threads - 1, &retainers); });
+  } else {
+    CountRetainers(s, essential, 1, &retainers);
+  }
   dfs(s.root, 0);
   const uint32_t reached = n;
+  if (counting.joinable()) counting.join();
   progress("dominators", 1, 4);
-  if (n < node_count) {
-    BitVector retained = HasRetainers(s, essential);
-    for (uint32_t v = 0; v < node_count; ++v)
-      if (!visited.Get(v) && !retained.Get(v)) dfs(v, 1);
-  }
+  for (uint32_t v = 0; n < node_count && v < node_count; ++v)
+    if (!visited.Get(v) && retainers[v] == 0) dfs(v, 1);
   if (n < node_count)
     for (uint32_t v = 0; v < node_count; ++v)
       if (!visited.Get(v)) {
@@ -135,7 +142,7 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
   visited.Release();
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
-  Predecessors pred = BuildPredecessors(s, essential, number, vertex, n, arrays, threads);
+  Predecessors pred = BuildPredecessors(s, essential, std::move(retainers), number, vertex, n, arrays, threads);
   arrays.Give(std::move(number));
   essential.Release();
   progress("dominators", 2, 4);
