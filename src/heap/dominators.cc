@@ -94,12 +94,21 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     uint32_t node, next_edge, number;
   };
   std::vector<Frame> stack;
+  // node -> number is a random write per node: the other core makes it from
+  // vertex[] as the DFS goes, which tells it every kPublish visits how far
+  // vertex[] is written (bit 31: the DFS is over; ordinals are below 2^31).
+  constexpr uint32_t kPublish = 1 << 16, kOver = uint32_t{1} << 31;
+  std::atomic<uint32_t> numbered{0};
+  auto publish = [&](uint32_t value) {
+    numbered.store(value, std::memory_order_release);
+    numbered.notify_one();
+  };
   auto visit = [&](uint32_t node, uint32_t parent_number) {
     visited.Set(node);
-    number[node] = ++n;
-    vertex[n] = node;
+    vertex[++n] = node;
     parent[n] = parent_number;
     stack.push_back({node, s.first_edge[node], n});
+    if (n % kPublish == 0) publish(n);
   };
   // Iterative DFS over essential edges in edge order.
   auto dfs = [&](uint32_t start, uint32_t parent_number) {
@@ -117,18 +126,35 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     }
   };
 
-  // The retainer counts take the other cores meanwhile: one random write
-  // per edge, beside the DFS's random reads.
+  auto number_up_to = [&](uint32_t from, uint32_t to) {
+    for (uint32_t i = from + 1; i <= to; ++i) number[vertex[i]] = i;
+  };
+  // The retainer counts take the other cores first: one random write per
+  // edge, beside the DFS's random reads. They are done before the DFS from
+  // the root is (the DFS after it needs them).
   PodArray<uint32_t> retainers = arrays.Take(0);
-  std::thread counting;
+  std::atomic<bool> counted{false};
+  std::thread helper;
   if (threads > 1) {
-    counting = std::thread([&] { CountRetainers(s, essential, threads - 1, &retainers); });
+    helper = std::thread([&] {
+      CountRetainers(s, essential, threads - 1, &retainers);
+      counted.store(true, std::memory_order_release);
+      counted.notify_one();
+      for (uint32_t done = 0;;) {
+        const uint32_t seen = numbered.load(std::memory_order_acquire);
+        number_up_to(done, seen & ~kOver);
+        done = seen & ~kOver;
+        if (seen & kOver) break;
+        numbered.wait(seen, std::memory_order_acquire);
+      }
+    });
   } else {
     CountRetainers(s, essential, 1, &retainers);
+    counted = true;
   }
   dfs(s.root, 0);
   const uint32_t reached = n;
-  if (counting.joinable()) counting.join();
+  counted.wait(false, std::memory_order_acquire);
   progress("dominators", 1, 4);
   for (uint32_t v = 0; n < node_count && v < node_count; ++v)
     if (!visited.Get(v) && retainers[v] == 0) dfs(v, 1);
@@ -140,6 +166,12 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
       }
   stack = std::vector<Frame>();
   visited.Release();
+  if (helper.joinable()) {
+    publish(n | kOver);
+    helper.join();
+  } else {
+    number_up_to(0, n);
+  }
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
   Predecessors pred = BuildPredecessors(s, essential, std::move(retainers), number, vertex, n, arrays, threads);

@@ -25,7 +25,8 @@
 // (DFS vertex and parent arrays, the predecessor offsets, which then keep the
 // semidominators, and an 8 B eval record) plus the predecessor lists, 4 B per
 // essential edge. Before that: 16 B/node during the DFS (its three arrays and
-// the retainer counts, which the other cores make meanwhile), 1 bit/node of
+// the retainer counts, which the other cores make meanwhile, then the
+// node -> number map as the DFS goes), 1 bit/node of
 // visited marks, 12 B per level of DFS depth, and 20 B/node while the
 // predecessor lists are built. What stays:
 // dominator 4 B/node, retained size 8 B/node, dominated-children lists
