@@ -25,7 +25,8 @@ int64_t UnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// The CPU time node's main thread spends from construction to Elapsed().
+// The time node's main thread spends on a CPU and waiting for one, from
+// construction to Record().
 class CpuMeter {
  public:
   explicit CpuMeter(uint32_t pid) : pid_(pid), start_(pid ? supervise::ThreadTimesMs(pid, pid) : std::nullopt) {}
