@@ -299,18 +299,16 @@ int RunDiagnose(const DiagnoseOptions& in) {
   };
   for (const auto& p : s.phases) {
     if (p.name == "warm-up") {
-      vin.warmup_gc_ms = gc_ms_in(p);
-      vin.warmup_cpu_ms = p.main_thread_cpu_ms;
-      vin.warmup_waiting_ms = std::max(0.0, p.main_thread_waiting_ms);
+      vin.warmup = {gc_ms_in(p), p.main_thread_cpu_ms, std::max(0.0, p.main_thread_waiting_ms)};
     }
     if (p.name != "load 1" && p.name != "load 2") continue;
     (p.name == "load 1" ? vin.requests_1 : vin.requests_2) = p.completed;
     vin.target_rate = p.target_rate;
     vin.dropped += p.dropped;
     vin.worst_p50_us = std::max(vin.worst_p50_us, p.p50_us);
-    vin.load_gc_ms += gc_ms_in(p);
-    if (p.main_thread_cpu_ms >= 0) vin.load_cpu_ms = std::max(0.0, vin.load_cpu_ms) + p.main_thread_cpu_ms;
-    vin.load_waiting_ms += std::max(0.0, p.main_thread_waiting_ms);
+    vin.load.gc_ms += gc_ms_in(p);
+    if (p.main_thread_cpu_ms >= 0) vin.load.cpu_ms = std::max(0.0, vin.load.cpu_ms) + p.main_thread_cpu_ms;
+    vin.load.waiting_ms += std::max(0.0, p.main_thread_waiting_ms);
   }
 
   // The analyses, on whatever survived.

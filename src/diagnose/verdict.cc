@@ -159,11 +159,9 @@ Verdict Decide(const VerdictInput& in) {
     // GC's share of the JS thread's busy time (on a CPU or ready for one):
     // from the warm-up when it was long enough to count, else from the
     // measured phases, where the snapshots inflate it.
-    const bool from_warmup = in.warmup_cpu_ms >= kLeastCpuMs;
-    const bool from_load = !from_warmup && in.load_cpu_ms >= kLeastCpuMs;
-    const double gc_ms = from_warmup ? in.warmup_gc_ms : from_load ? in.load_gc_ms : 0;
-    const double cpu_ms = from_warmup ? in.warmup_cpu_ms : from_load ? in.load_cpu_ms : 0;
-    const double waiting_ms = from_warmup ? in.warmup_waiting_ms : from_load ? in.load_waiting_ms : 0;
+    const bool from_warmup = in.warmup.cpu_ms >= kLeastCpuMs;
+    const bool from_load = !from_warmup && in.load.cpu_ms >= kLeastCpuMs;
+    const auto [gc_ms, cpu_ms, waiting_ms] = from_warmup ? in.warmup : from_load ? in.load : VerdictInput::GcTime{0, 0, 0};
     const double gc_share = cpu_ms > 0 ? gc_ms / (cpu_ms + waiting_ms) : 0;
 
     std::string after = requests ? fmt::format("after {} requests", Thousands(in.requests_1)) : "after the first third";

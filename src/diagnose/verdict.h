@@ -55,12 +55,15 @@ struct VerdictInput {
   // The GC pauses in the load phases, node's main thread's CPU time in them
   // (-1: unknown), and its time ready to run but off a CPU (0 when unknown):
   // pauses are wall time and hold that wait too (see supervise/thread_cpu.h).
-  double load_gc_ms = 0, load_cpu_ms = -1, load_waiting_ms = 0;
+  struct GcTime {
+    double gc_ms = 0, cpu_ms = -1, waiting_ms = 0;
+  };
+  GcTime load;
   // The same in the warm-up, the only load before any heap snapshot. Once V8
   // has written a snapshot it records every object's move for the object ids
   // of the snapshots to come, and a scavenge costs several times more (7x
   // measured on a churning process): GC's share is measured here.
-  double warmup_gc_ms = 0, warmup_cpu_ms = -1, warmup_waiting_ms = 0;
+  GcTime warmup;
   // When the app could not serve the rate asked: the open loop's drops and
   // the worst median latency over the measured phases. The memory figures
   // still hold (they count answered requests); the user should know.

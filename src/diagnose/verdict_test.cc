@@ -60,36 +60,36 @@ TEST(Verdict, ChurnIsGcsShareOfTheJsThreadsBusyTimeBeforeAnySnapshot) {
   VerdictInput in = Phases(10, 10.2, 10.1);
   // A quarter of the wall time on the JS thread, GC 16 % of that: 4 % of the
   // wall time, and still churn.
-  in.warmup_cpu_ms = 750;
-  in.warmup_gc_ms = 120;
-  in.load_cpu_ms = 10000;
-  in.load_gc_ms = 4000;  // after the snapshots: inflated, and not what decides
+  in.warmup.cpu_ms = 750;
+  in.warmup.gc_ms = 120;
+  in.load.cpu_ms = 10000;
+  in.load.gc_ms = 4000;  // after the snapshots: inflated, and not what decides
   Verdict v = Decide(in);
   EXPECT_EQ(v.kind, "gc-churn-no-leak");
   EXPECT_NE(v.evidence.back().find("16.0 % of the JS thread's busy time in the warm-up (120 ms of 750 ms;"), std::string::npos)
       << v.evidence.back();
-  in.warmup_gc_ms = 60;
+  in.warmup.gc_ms = 60;
   EXPECT_EQ(Decide(in).kind, "healthy");
   // A pause is wall time. On a busy machine it holds the thread's wait for a
   // CPU, which the base then counts too: the same 12 % of CPU time is 6 % of
   // the time the thread was busy.
-  in.warmup_gc_ms = 90;
+  in.warmup.gc_ms = 90;
   EXPECT_EQ(Decide(in).kind, "gc-churn-no-leak");
-  in.warmup_waiting_ms = 750;
+  in.warmup.waiting_ms = 750;
   v = Decide(in);
   EXPECT_EQ(v.kind, "healthy");
   EXPECT_NE(v.evidence.back().find("6.0 % of the JS thread's busy time in the warm-up (90 ms of 1500 ms: 750 on a CPU, 750 ready but "
                                    "waiting for one"),
             std::string::npos)
       << v.evidence.back();
-  in.warmup_waiting_ms = 0;
-  in.warmup_gc_ms = 60;
+  in.warmup.waiting_ms = 0;
+  in.warmup.gc_ms = 60;
   // Without a warm-up to count (a few ticks), the load phases decide, and the text says they overstate it.
-  in.warmup_cpu_ms = 100;
+  in.warmup.cpu_ms = 100;
   v = Decide(in);
   EXPECT_EQ(v.kind, "gc-churn-no-leak");
   EXPECT_NE(v.evidence.back().find("an overstatement"), std::string::npos);
-  in.load_cpu_ms = -1;
+  in.load.cpu_ms = -1;
   EXPECT_EQ(Decide(in).kind, "healthy");
 }
 
