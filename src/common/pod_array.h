@@ -58,6 +58,11 @@ class BitVector {
   void Clear(size_t i) { words_[i >> 6] &= ~(uint64_t{1} << (i & 63)); }
   size_t size() const { return bits_; }
   void Release() { *this = BitVector(); }
+  BitVector Clone() const {
+    BitVector copy(bits_);
+    if (words_.size()) std::memcpy(copy.words_.data(), words_.data(), words_.bytes());
+    return copy;
+  }
 
  private:
   PodArray<uint64_t> words_;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <thread>
 #include <tuple>
 #include <unordered_map>
 
@@ -15,19 +14,6 @@
 
 namespace oomkit::heap {
 namespace {
-
-// Runs first and second at the same time when there are two threads.
-template <typename First, typename Second>
-void RunBoth(int threads, First&& first, Second&& second) {
-  if (threads < 2) {
-    first();
-    second();
-    return;
-  }
-  std::thread other(std::forward<Second>(second));
-  first();
-  other.join();
-}
 
 // Dense class ids: one per distinct class name text, or per (location, name)
 // for objects with a constructor location.
@@ -142,40 +128,34 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   lap("detached");
   start("retaining edges");
   NodeArrays arrays(s.node_count);
-  // The walk that marks page-owned nodes and the shallow-size
-  // re-attribution read the graph and write different arrays: one core each
-  // (the WeakMap names, which only the retaining edges need, go with the
-  // shorter one). Both come before the dominators, whose arrays set the peak,
-  // so this costs no peak memory.
   a.self_size = std::move(s.node_self_size);
   const bool devtools = options.semantics == Semantics::kDevTools;
-  BitVector page;
-  RunBoth(
-      threads, [&] { if (devtools) page = MarkPageOwned(s); },
-      [&] {
-        a.weakmaps.emplace(s, 1);
-        if (devtools) ReattributeShallowSizes(s, &a.self_size, arrays);
-      });
+  a.weakmaps.emplace(s, threads);
   const WeakMapNames& weakmaps = *a.weakmaps;
-  BitVector essential = EssentialEdges(s, options.semantics, weakmaps, page, threads);
-  page.Release();
-  lap("essential+shallow");
+  RetainingEdges edges;
+  if (devtools) edges.page_rule = &weakmaps;  // the DFS finds the page-owned set (dominators.h)
+  else edges.essential = EssentialEdges(s, options.semantics, weakmaps, BitVector(), threads);
+  lap("retaining edges");
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).
   s.ReleaseStringPages();
-  // Distances and statistics read the graph alone: they take the second
-  // core while the dominators' sequential steps run. The distances' queue
-  // holds the frontier only, so they add 4 B/node (the result) to the
-  // dominators' peak, the statistics 1 B/node.
-  a.tree = ComputeDominators(s, std::move(essential), a.self_size, arrays, threads, options.progress, [&] {
-    if (!options.summary) return;
-    a.distance = ComputeDistances(s, options.semantics, weakmaps);
-    a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
-  });
+  // The shallow-size re-attribution takes the second core during the DFS,
+  // which reads no sizes. Distances and statistics read the graph alone:
+  // they take the second core while the dominators' sequential steps run.
+  // The distances' queue holds the frontier only, so they add 4 B/node (the
+  // result) to the dominators' peak, the statistics 1 B/node.
+  a.tree = ComputeDominators(
+      s, std::move(edges), a.self_size, arrays, threads, options.progress,
+      [&] { if (devtools) ReattributeShallowSizes(s, &a.self_size, arrays); },
+      [&] {
+        if (!options.summary) return;
+        a.distance = ComputeDistances(s, options.semantics, weakmaps);
+        a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
+      });
   // What is left takes at most two arrays at once (the class names and the
   // class of each node).
   arrays.Keep(2);
-  lap("dominators+distances+statistics");
+  lap("shallow+dominators+distances+statistics");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   if (!options.summary) return a;
   start("class names");

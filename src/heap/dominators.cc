@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "heap/essential_edges.h"
 
 namespace oomkit::heap {
 namespace {
@@ -77,10 +78,11 @@ struct EvalRecord {
 
 }  // namespace
 
-DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
+DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress,
-                                const std::function<void()>& alongside) {
+                                const std::function<void()>& beside_dfs, const std::function<void()>& alongside) {
   const uint32_t node_count = s.node_count;
+  BitVector& essential = edges.essential;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
   PodArray<uint32_t> number = arrays.Take();  // node -> preorder number
   PodArray<uint32_t> vertex = arrays.Take();  // number -> node
@@ -110,13 +112,13 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
     stack.push_back({node, s.first_edge[node], n});
     if (n % kPublish == 0) publish(n);
   };
-  // Iterative DFS over essential edges in edge order.
-  auto dfs = [&](uint32_t start, uint32_t parent_number) {
-    visit(start, parent_number);
+  // Iterative DFS from the frames on the stack, successors in edge order,
+  // over the edges for which follows(node, edge) holds.
+  auto walk = [&](auto&& follows) {
     while (!stack.empty()) {
       Frame& f = stack.back();
       uint32_t end = s.first_edge[f.node + 1], e = f.next_edge;
-      while (e < end && (!essential.Get(e) || visited.Get(s.edge_to[e]))) ++e;
+      while (e < end && (!follows(f.node, e) || visited.Get(s.edge_to[e]))) ++e;
       if (e == end) {
         stack.pop_back();
         continue;
@@ -125,21 +127,32 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
       visit(s.edge_to[e], f.number);
     }
   };
+  auto essential_edge = [&](uint32_t, uint32_t e) { return essential.Get(e); };
+  auto dfs = [&](uint32_t start, uint32_t parent_number) {
+    visit(start, parent_number);
+    walk(essential_edge);
+  };
 
   auto number_up_to = [&](uint32_t from, uint32_t to) {
     for (uint32_t i = from + 1; i <= to; ++i) number[vertex[i]] = i;
   };
-  // The retainer counts take the other cores first: one random write per
-  // edge, beside the DFS's random reads. They are done before the DFS from
-  // the root is (the DFS after it needs them).
-  PodArray<uint32_t> retainers = arrays.Take(0);
+  // The retainer counts take another core: one random write per edge, beside
+  // the DFS's random reads. They are done before the DFS from the root is
+  // (the DFS after it needs them).
+  PodArray<uint32_t> retainers;
   std::atomic<bool> counted{false};
-  std::thread helper;
+  auto count_retainers = [&](int count_threads) {
+    retainers = arrays.Take(0);
+    CountRetainers(s, essential, count_threads, &retainers);
+    counted.store(true, std::memory_order_release);
+    counted.notify_one();
+  };
+  const bool bits_known = edges.page_rule == nullptr;
+  std::thread helper, counter;
   if (threads > 1) {
     helper = std::thread([&] {
-      CountRetainers(s, essential, threads - 1, &retainers);
-      counted.store(true, std::memory_order_release);
-      counted.notify_one();
+      if (beside_dfs) beside_dfs();
+      if (bits_known) count_retainers(threads - 1);
       for (uint32_t done = 0;;) {
         const uint32_t seen = numbered.load(std::memory_order_acquire);
         number_up_to(done, seen & ~kOver);
@@ -149,12 +162,46 @@ DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const Po
       }
     });
   } else {
-    CountRetainers(s, essential, 1, &retainers);
-    counted = true;
+    if (beside_dfs) beside_dfs();
+    if (bits_known) count_retainers(1);
   }
-  dfs(s.root, 0);
+  if (bits_known) {
+    dfs(s.root, 0);
+  } else {
+    // The user roots first, under rules 1-4; each non-weak edge those rules
+    // drop there may lead to a page-owned node the DFS does not reach.
+    const WeakMapNames& weakmaps = *edges.page_rule;
+    const uint32_t weak = static_cast<uint32_t>(s.layout.weak);
+    std::vector<uint32_t> hidden;
+    visit(s.root, 0);
+    walk([&](uint32_t node, uint32_t e) {
+      if (node == s.root) {
+        if (!IsUserRootEdge(s, e)) return false;
+        hidden.push_back(s.edge_to[e]);  // a user root is page-owned even when it is the root itself
+      }
+      if (PassesEdgeRules(s, Semantics::kDevTools, weakmaps, node, e)) {
+        // The root is visited but not page-owned until an edge like this one
+        // makes it so (and with it all it reaches).
+        if (s.edge_to[e] == s.root) hidden.push_back(s.root);
+        return true;
+      }
+      if (static_cast<uint32_t>(s.edge_type(e)) != weak) hidden.push_back(s.edge_to[e]);
+      return false;
+    });
+    BitVector page = visited.Clone();
+    page.Clear(s.root);
+    ExtendPageOwned(s, std::move(hidden), &page);
+    essential = EssentialEdges(s, Semantics::kDevTools, weakmaps, page, threads);
+    page.Release();
+    if (threads > 1) counter = std::thread([&] { count_retainers(1); });
+    else count_retainers(1);
+    // On from the root's other edges.
+    stack.push_back({s.root, s.first_edge[s.root], 1});
+    walk(essential_edge);
+  }
   const uint32_t reached = n;
   counted.wait(false, std::memory_order_acquire);
+  if (counter.joinable()) counter.join();
   progress("dominators", 1, 4);
   for (uint32_t v = 0; n < node_count && v < node_count; ++v)
     if (!visited.Get(v) && retainers[v] == 0) dfs(v, 1);

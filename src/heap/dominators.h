@@ -27,7 +27,9 @@
 // essential edge. Before that: 16 B/node during the DFS (its three arrays and
 // the retainer counts, which the other cores make meanwhile, then the
 // node -> number map as the DFS goes), 1 bit/node of
-// visited marks, 12 B per level of DFS depth, and 20 B/node while the
+// visited marks (and, with the page rule, 1 bit/node more for the
+// page-owned set while the essential-edge bits are made from it), 12 B per
+// level of DFS depth, and 20 B/node while the
 // predecessor lists are built. What stays:
 // dominator 4 B/node, retained size 8 B/node, dominated-children lists
 // 8 B/node (built in arrays the computation no longer needs).
@@ -37,6 +39,7 @@
 
 #include "common/pod_array.h"
 #include "common/progress.h"
+#include "heap/essential_edges.h"
 #include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 
@@ -53,13 +56,30 @@ struct DominatorTree {
   uint32_t unreachable = 0;  // nodes the essential edges do not reach from the root
 };
 
-// Takes the essential-edge bits and frees them once it has no more use for them.
+// The edges the dominators follow: the essential-edge bits, made up front;
+// or, under DevTools semantics, `page_rule` and no bits. Rule 5 of
+// essential_edges.h needs the page-owned set, and nearly all of it is what
+// the DFS reaches from the user roots over the other rules' edges: so the DFS
+// goes there first, applying rules 1-4 as it goes, then adds what those rules
+// hid (nodes held only by shortcut or WeakMap-table edges), then makes the
+// bits and walks on from the root's other edges. One walk of the whole graph
+// fewer; same tree (the order in which the DFS meets the nodes the root
+// reaches does not change their dominators).
+struct RetainingEdges {
+  BitVector essential;
+  const WeakMapNames* page_rule = nullptr;
+};
+
+// Frees the essential-edge bits once it has no more use for them.
+// `beside_dfs` is work for the other core during the DFS (with one thread,
+// it runs first); `self_size` is read only after it is done.
 // `alongside` is work for the other core while this one computes the
 // semidominators and what follows, which are sequential: it runs on a thread
 // of its own and is done when this returns (with one thread, it runs last).
 // It must not touch `arrays`, whose arrays this phase recycles.
-DominatorTree ComputeDominators(const Snapshot& s, BitVector essential, const PodArray<uint32_t>& self_size,
+DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress,
+                                const std::function<void()>& beside_dfs = {},
                                 const std::function<void()>& alongside = {});
 
 }  // namespace oomkit::heap

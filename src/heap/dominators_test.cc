@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "heap/analysis.h"
+#include "heap/essential_edges.h"
 #include "heap/test_support.h"
 
 namespace oomkit::heap {
@@ -129,12 +130,29 @@ std::vector<uint32_t> BruteForceDominators(uint32_t n, const std::vector<std::ve
   return idom;
 }
 
-TEST(Dominators, RandomGraphsMatchBruteForce) {
-  uint64_t seed = 12345;
-  auto next = [&] {
+// A fixed sequence of pseudo-random numbers (a 64-bit LCG's high bits).
+struct RandomNumbers {
+  uint64_t seed;
+  uint32_t operator()() {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<uint32_t>(seed >> 33);
-  };
+  }
+};
+
+// A snapshot of n nodes (type, name, id, self_size, edge_count) and their
+// edges (type, name, to_node), with V8's usual type names.
+std::string GraphText(uint32_t n, uint32_t edge_count, const std::string& nodes, const std::string& edges) {
+  return fmt::format("{}{}{}{}{}{}{}",
+      R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
+      R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
+      R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+      R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
+      R"("node_count":)", n, R"(,"edge_count":)", edge_count, R"(},"nodes":[)", nodes,
+      fmt::format(R"(],"edges":[{}],"strings":["", "x"]}})", edges));
+}
+
+TEST(Dominators, RandomGraphsMatchBruteForce) {
+  RandomNumbers next{12345};
   for (int round = 0; round < 3000; ++round) {
     const uint32_t n = 2 + next() % 12;
     std::vector<std::vector<uint32_t>> out(n);  // retaining edges only
@@ -155,19 +173,80 @@ TEST(Dominators, RandomGraphsMatchBruteForce) {
       // no page-owned filtering; self edges and weak ones never retain.
       nodes += fmt::format("{}{},1,{},{},{}", v ? "," : "", v ? 3 : 9, 2 * v + 1, 1 + v, k);
     }
-    std::string text = fmt::format("{}{}{}{}{}{}{}",
-        R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
-        R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
-        R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
-        R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
-        R"("node_count":)", n, R"(,"edge_count":)", edge_count, R"(},"nodes":[)", nodes,
-        fmt::format(R"(],"edges":[{}],"strings":["", "x"]}})", edges));
+    const std::string text = GraphText(n, edge_count, nodes, edges);
     auto snap = testing::ReadText(text);
     ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
     Analysis a = Analyze(&snap.value(), {});
     std::vector<uint32_t> expected = BruteForceDominators(n, out);
     for (uint32_t v = 1; v < n; ++v)
       ASSERT_EQ(a.tree.dominator[v], expected[v]) << "round " << round << " node " << v << "\n" << text;
+  }
+}
+
+}  // namespace
+}  // namespace oomkit::heap
+
+namespace oomkit::heap {
+namespace {
+
+// The tree when the DFS finds the page-owned set on its way (what Analyze
+// does) against the tree from bits made up front with MarkPageOwned, the
+// set's direct definition, at one and two threads.
+void ExpectPageRuleOnTheWayMatchesUpFront(const Snapshot& s, const std::string& what) {
+  const WeakMapNames weakmaps(s, 1);
+  for (int threads : {1, 2}) {
+    NodeArrays up_front_arrays(s.node_count), walk_arrays(s.node_count);
+    RetainingEdges up_front;
+    up_front.essential = EssentialEdges(s, Semantics::kDevTools, weakmaps, MarkPageOwned(s), threads);
+    DominatorTree expected = ComputeDominators(s, std::move(up_front), s.node_self_size, up_front_arrays, threads, {});
+    RetainingEdges on_the_way;
+    on_the_way.page_rule = &weakmaps;
+    DominatorTree got = ComputeDominators(s, std::move(on_the_way), s.node_self_size, walk_arrays, threads, {});
+    EXPECT_EQ(got.unreachable, expected.unreachable) << what;
+    for (uint32_t v = 0; v < s.node_count; ++v) {
+      ASSERT_EQ(got.dominator[v], expected.dominator[v]) << what << " node " << v << " threads " << threads;
+      ASSERT_EQ(got.retained_size[v], expected.retained_size[v]) << what << " node " << v;
+    }
+  }
+}
+
+TEST(Dominators, PageRuleOnTheWayMatchesUpFrontOnRealSnapshots) {
+  for (const char* name : {"fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz",
+                           "fixtures/heap-snapshot-toolkit-snapshot2.heapsnapshot.gz",
+                           "fixtures/devtools-mock-gcroots.heapsnapshot"}) {
+    auto snap = ReadFile(SharedPath(name));
+    ASSERT_TRUE(snap.ok()) << snap.error();
+    ExpectPageRuleOnTheWayMatchesUpFront(snap.value(), name);
+  }
+}
+
+// Random graphs where the page rule bites: the root's shortcut edges make
+// user roots, its element edges lead elsewhere; shortcut edges between other
+// nodes make page-owned nodes the DFS from the user roots does not reach, and
+// edges from outside the page into it are dropped.
+TEST(Dominators, PageRuleOnTheWayMatchesUpFrontOnRandomGraphs) {
+  RandomNumbers next{777};
+  for (int round = 0; round < 2000; ++round) {
+    const uint32_t n = 2 + next() % 14;
+    std::string nodes, edges;
+    uint32_t edge_count = 0;
+    for (uint32_t v = 0; v < n; ++v) {
+      const uint32_t k = next() % 4 + (v == 0 ? 2 : 0);
+      for (uint32_t j = 0; j < k; ++j) {
+        const uint32_t w = next() % n;
+        // element, property, internal, shortcut, weak; the root: shortcut or element
+        static constexpr int kTypes[] = {1, 2, 3, 5, 6};
+        const int type = v == 0 ? (next() % 2 ? 5 : 1) : kTypes[next() % 5];
+        edges += fmt::format("{}{},1,{}", edge_count ? "," : "", type, w * 5);
+        ++edge_count;
+      }
+      nodes += fmt::format("{}{},1,{},{},{}", v ? "," : "", v ? 3 : 9, 2 * v + 1, 1 + v, k);
+    }
+    const std::string text = GraphText(n, edge_count, nodes, edges);
+    auto snap = testing::ReadText(text);
+    ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
+    ExpectPageRuleOnTheWayMatchesUpFront(snap.value(), fmt::format("round {}\n{}", round, text));
+    if (::testing::Test::HasFailure()) return;
   }
 }
 

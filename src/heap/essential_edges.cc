@@ -32,37 +32,45 @@ WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : is_weakmap_(s.strin
     }
 }
 
-BitVector MarkPageOwned(const Snapshot& s) {
+bool IsUserRootEdge(const Snapshot& s, uint32_t e) {
   const SnapshotLayout& L = s.layout;
-  BitVector page(s.node_count);
+  const int t = s.edge_type(e);
+  if (t == L.shortcut) return true;
+  const uint32_t to = s.edge_to[e];
+  return t == L.element && s.node_type[to] == L.synthetic && s.node_name_str(to) == "(Document DOM trees)";
+}
+
+void ExtendPageOwned(const Snapshot& s, std::vector<uint32_t> from, BitVector* page) {
+  const SnapshotLayout& L = s.layout;
   std::vector<uint32_t> stack;
-  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e) {
-    uint32_t to = s.edge_to[e];
-    int t = s.edge_type(e);
-    if (t == L.element) {
-      if (!(s.node_type[to] == L.synthetic && s.node_name_str(to) == "(Document DOM trees)")) continue;
-    } else if (t != L.shortcut) {
-      continue;
+  for (uint32_t n : from)
+    if (!page->Get(n)) {
+      page->Set(n);
+      stack.push_back(n);
     }
-    stack.push_back(to);
-    page.Set(to);
-  }
   while (!stack.empty()) {
     uint32_t n = stack.back();
     stack.pop_back();
     for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
       uint32_t to = s.edge_to[e];
-      if (page.Get(to) || s.edge_type(e) == L.weak) continue;
-      page.Set(to);
+      if (page->Get(to) || s.edge_type(e) == L.weak) continue;
+      page->Set(to);
       stack.push_back(to);
     }
   }
+}
+
+BitVector MarkPageOwned(const Snapshot& s) {
+  BitVector page(s.node_count);
+  std::vector<uint32_t> user_roots;
+  for (uint32_t e = s.first_edge[s.root]; e < s.first_edge[s.root + 1]; ++e)
+    if (IsUserRootEdge(s, e)) user_roots.push_back(s.edge_to[e]);
+  ExtendPageOwned(s, std::move(user_roots), &page);
   return page;
 }
 
 BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
                          int threads) {
-  const SnapshotLayout& L = s.layout;
   const bool devtools = semantics == Semantics::kDevTools;
   BitVector essential(s.edge_count);
   // Tasks own whole 64-edge words of the result, so no two write one word.
@@ -77,20 +85,9 @@ BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNa
         std::upper_bound(s.first_edge.begin(), s.first_edge.begin() + s.node_count + 1, lo) - s.first_edge.begin() - 1);
     for (uint64_t e = lo; e < hi; ++e) {
       while (s.first_edge[n + 1] <= e) ++n;
-      int type = s.edge_type(e);
-      if (type == L.weak) continue;
-      uint32_t to = s.edge_to[e];
-      if (to == n) continue;
-      if (devtools) {
-        if (type == L.internal) {
-          const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
-          if (wm && wm->table_id == s.node_id[n]) continue;  // the table's half of a WeakMap entry
-        }
-        if (n != s.root) {
-          if (type == L.shortcut) continue;
-          if (page.Get(to) && !page.Get(n)) continue;
-        }
-      }
+      const uint32_t edge = static_cast<uint32_t>(e);
+      if (!PassesEdgeRules(s, semantics, weakmaps, n, edge)) continue;
+      if (devtools && n != s.root && page.Get(s.edge_to[edge]) && !page.Get(n)) continue;
       essential.Set(e);
     }
   });

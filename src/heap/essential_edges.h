@@ -24,8 +24,17 @@ namespace oomkit::heap {
 enum class Semantics { kDevTools, kRaw };
 
 // One bit per node: reachable from the user roots the way DevTools'
-// markPageOwnedNodes walks.
+// markPageOwnedNodes walks. (The analysis finds this set during the
+// dominators' DFS instead, see dominators.h; this is the direct definition.)
 BitVector MarkPageOwned(const Snapshot& s);
+
+// Whether root edge e leads to a user root: a shortcut edge (to a global), or
+// an element edge to "(Document DOM trees)". Their targets seed the page-owned set.
+bool IsUserRootEdge(const Snapshot& s, uint32_t e);
+
+// Adds to `page` what is reachable over non-weak edges from the nodes in
+// `from` that it does not hold yet (the nodes it holds must be closed already).
+void ExtendPageOwned(const Snapshot& s, std::vector<uint32_t> from, BitVector* page);
 
 // The names of WeakMap entry edges (see weakmap_edges.h), parsed once per
 // distinct string used by an internal edge, then looked up by string index.
@@ -42,6 +51,22 @@ class WeakMapNames {
   BitVector is_weakmap_;  // 1 bit per string: the common answer, "no", costs one load
   std::unordered_map<uint32_t, WeakMapEdgeName> parsed_;
 };
+
+// Rules 1-4 for edge e of node n: all of raw semantics, and all of DevTools'
+// for an edge of the root or of a page-owned node (rule 5 keeps every edge of
+// those).
+inline bool PassesEdgeRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, uint32_t n,
+                            uint32_t e) {
+  const SnapshotLayout& L = s.layout;
+  const int type = s.edge_type(e);
+  if (type == L.weak || s.edge_to[e] == n) return false;
+  if (semantics == Semantics::kRaw) return true;
+  if (type == L.internal) {
+    const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
+    if (wm && wm->table_id == s.node_id[n]) return false;  // the table's half of a WeakMap entry
+  }
+  return type != L.shortcut || n == s.root;
+}
 
 // One bit per edge (1 bit/edge).
 // `page` is MarkPageOwned(s) under DevTools semantics (raw ones do not read
