@@ -133,8 +133,8 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   a.weakmaps.emplace(s, threads);
   const WeakMapNames& weakmaps = *a.weakmaps;
   RetainingEdges edges;
-  if (devtools) edges.page_rule = &weakmaps;  // the DFS finds the page-owned set (dominators.h)
-  else edges.essential = EssentialEdges(s, options.semantics, weakmaps, BitVector(), threads);
+  edges.essential = EdgesPassingRules(s, options.semantics, weakmaps, threads);
+  edges.page_rule = devtools;  // the DFS finds the page-owned set (dominators.h)
   lap("retaining edges");
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).

@@ -7,6 +7,7 @@
 
 #include "common/parallel.h"
 #include "heap/essential_edges.h"
+#include "heap/essential_edges.h"
 
 namespace oomkit::heap {
 namespace {
@@ -136,23 +137,19 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
   auto number_up_to = [&](uint32_t from, uint32_t to) {
     for (uint32_t i = from + 1; i <= to; ++i) number[vertex[i]] = i;
   };
-  // The retainer counts take another core: one random write per edge, beside
-  // the DFS's random reads. They are done before the DFS from the root is
-  // (the DFS after it needs them).
-  PodArray<uint32_t> retainers;
+  // The retainer counts take the other cores first (after the work given
+  // beside the DFS): one random write per edge, beside the DFS's random
+  // reads. With the page rule they count rules 1-4's edges, and the edges
+  // rule 5 drops are taken off after.
+  PodArray<uint32_t> retainers = arrays.Take(0);
   std::atomic<bool> counted{false};
-  auto count_retainers = [&](int count_threads) {
-    retainers = arrays.Take(0);
-    CountRetainers(s, essential, count_threads, &retainers);
-    counted.store(true, std::memory_order_release);
-    counted.notify_one();
-  };
-  const bool bits_known = edges.page_rule == nullptr;
-  std::thread helper, counter;
+  std::thread helper;
   if (threads > 1) {
     helper = std::thread([&] {
       if (beside_dfs) beside_dfs();
-      if (bits_known) count_retainers(threads - 1);
+      CountRetainers(s, essential, threads - 1, &retainers);
+      counted.store(true, std::memory_order_release);
+      counted.notify_one();
       for (uint32_t done = 0;;) {
         const uint32_t seen = numbered.load(std::memory_order_acquire);
         number_up_to(done, seen & ~kOver);
@@ -163,23 +160,24 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
     });
   } else {
     if (beside_dfs) beside_dfs();
-    if (bits_known) count_retainers(1);
+    CountRetainers(s, essential, 1, &retainers);
+    counted = true;
   }
-  if (bits_known) {
+  if (!edges.page_rule) {
     dfs(s.root, 0);
+    counted.wait(false, std::memory_order_acquire);
   } else {
-    // The user roots first, under rules 1-4; each non-weak edge those rules
-    // drop there may lead to a page-owned node the DFS does not reach.
-    const WeakMapNames& weakmaps = *edges.page_rule;
+    // The user roots first. A non-weak edge that rules 1-4 drop there may
+    // lead to a page-owned node this part of the DFS does not reach.
     const uint32_t weak = static_cast<uint32_t>(s.layout.weak);
     std::vector<uint32_t> hidden;
     visit(s.root, 0);
     walk([&](uint32_t node, uint32_t e) {
       if (node == s.root) {
         if (!IsUserRootEdge(s, e)) return false;
-        hidden.push_back(s.edge_to[e]);  // a user root is page-owned even when it is the root itself
+        hidden.push_back(s.edge_to[e]);  // page-owned even when the root itself
       }
-      if (PassesEdgeRules(s, Semantics::kDevTools, weakmaps, node, e)) {
+      if (essential.Get(e)) {
         // The root is visited but not page-owned until an edge like this one
         // makes it so (and with it all it reaches).
         if (s.edge_to[e] == s.root) hidden.push_back(s.root);
@@ -191,17 +189,14 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
     BitVector page = visited.Clone();
     page.Clear(s.root);
     ExtendPageOwned(s, std::move(hidden), &page);
-    essential = EssentialEdges(s, Semantics::kDevTools, weakmaps, page, threads);
+    counted.wait(false, std::memory_order_acquire);  // the counts read the bits rule 5 changes
+    for (uint32_t to : DropEdgesIntoPage(s, page, &essential, threads)) --retainers[to];
     page.Release();
-    if (threads > 1) counter = std::thread([&] { count_retainers(1); });
-    else count_retainers(1);
     // On from the root's other edges.
     stack.push_back({s.root, s.first_edge[s.root], 1});
     walk(essential_edge);
   }
   const uint32_t reached = n;
-  counted.wait(false, std::memory_order_acquire);
-  if (counter.joinable()) counter.join();
   progress("dominators", 1, 4);
   for (uint32_t v = 0; n < node_count && v < node_count; ++v)
     if (!visited.Get(v) && retainers[v] == 0) dfs(v, 1);

@@ -56,18 +56,18 @@ struct DominatorTree {
   uint32_t unreachable = 0;  // nodes the essential edges do not reach from the root
 };
 
-// The edges the dominators follow: the essential-edge bits, made up front;
-// or, under DevTools semantics, `page_rule` and no bits. Rule 5 of
-// essential_edges.h needs the page-owned set, and nearly all of it is what
-// the DFS reaches from the user roots over the other rules' edges: so the DFS
-// goes there first, applying rules 1-4 as it goes, then adds what those rules
-// hid (nodes held only by shortcut or WeakMap-table edges), then makes the
-// bits and walks on from the root's other edges. One walk of the whole graph
-// fewer; same tree (the order in which the DFS meets the nodes the root
-// reaches does not change their dominators).
+// The edges the dominators follow: the essential-edge bits; or, under
+// DevTools semantics with `page_rule`, the bits of rules 1-4 (see
+// essential_edges.h). Rule 5 needs the page-owned set, and nearly all of it is
+// what the DFS reaches from the user roots over rules 1-4's edges: so the DFS
+// goes there first, then adds what those rules hid (nodes held only by
+// shortcut or WeakMap-table edges), applies rule 5 and walks on from the
+// root's other edges. One walk of the whole graph fewer; same tree (the order
+// in which the DFS meets the nodes the root reaches does not change their
+// dominators).
 struct RetainingEdges {
   BitVector essential;
-  const WeakMapNames* page_rule = nullptr;
+  bool page_rule = false;
 };
 
 // Frees the essential-edge bits once it has no more use for them.

@@ -200,7 +200,8 @@ void ExpectPageRuleOnTheWayMatchesUpFront(const Snapshot& s, const std::string& 
     up_front.essential = EssentialEdges(s, Semantics::kDevTools, weakmaps, MarkPageOwned(s), threads);
     DominatorTree expected = ComputeDominators(s, std::move(up_front), s.node_self_size, up_front_arrays, threads, {});
     RetainingEdges on_the_way;
-    on_the_way.page_rule = &weakmaps;
+    on_the_way.essential = EdgesPassingRules(s, Semantics::kDevTools, weakmaps, threads);
+    on_the_way.page_rule = true;
     DominatorTree got = ComputeDominators(s, std::move(on_the_way), s.node_self_size, walk_arrays, threads, {});
     EXPECT_EQ(got.unreachable, expected.unreachable) << what;
     for (uint32_t v = 0; v < s.node_count; ++v) {

@@ -69,12 +69,13 @@ BitVector MarkPageOwned(const Snapshot& s) {
   return page;
 }
 
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
-                         int threads) {
-  const bool devtools = semantics == Semantics::kDevTools;
-  BitVector essential(s.edge_count);
-  // Tasks own whole 64-edge words of the result, so no two write one word.
-  const size_t tasks = static_cast<size_t>(std::max(threads, 1)) * 4;
+namespace {
+
+// Runs fn(lo, hi, n) on edge ranges [lo, hi) of whole 64-edge words, so that
+// no two tasks write one word of an edge bit vector; n is the node owning
+// edge lo, and fn advances it as it goes.
+template <typename Fn>
+void ForEdgeWords(const Snapshot& s, int threads, size_t tasks, Fn&& fn) {
   const uint64_t words = (s.edge_count + 63) / 64;
   ParallelFor(tasks, threads, [&](size_t t) {
     const uint64_t lo = std::min(s.edge_count, t * words / tasks * 64);
@@ -83,14 +84,45 @@ BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNa
     // The node owning edge lo: the last whose first edge is at or before it.
     uint32_t n = static_cast<uint32_t>(
         std::upper_bound(s.first_edge.begin(), s.first_edge.begin() + s.node_count + 1, lo) - s.first_edge.begin() - 1);
-    for (uint64_t e = lo; e < hi; ++e) {
+    fn(t, static_cast<uint32_t>(lo), static_cast<uint32_t>(hi), n);
+  });
+}
+
+}  // namespace
+
+BitVector EdgesPassingRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, int threads) {
+  BitVector bits(s.edge_count);
+  ForEdgeWords(s, threads, static_cast<size_t>(std::max(threads, 1)) * 4, [&](size_t, uint32_t lo, uint32_t hi, uint32_t n) {
+    for (uint32_t e = lo; e < hi; ++e) {
       while (s.first_edge[n + 1] <= e) ++n;
-      const uint32_t edge = static_cast<uint32_t>(e);
-      if (!PassesEdgeRules(s, semantics, weakmaps, n, edge)) continue;
-      if (devtools && n != s.root && page.Get(s.edge_to[edge]) && !page.Get(n)) continue;
-      essential.Set(e);
+      if (PassesEdgeRules(s, semantics, weakmaps, n, e)) bits.Set(e);
     }
   });
+  return bits;
+}
+
+std::vector<uint32_t> DropEdgesIntoPage(const Snapshot& s, const BitVector& page, BitVector* bits, int threads) {
+  const size_t tasks = static_cast<size_t>(std::max(threads, 1)) * 4;
+  std::vector<std::vector<uint32_t>> dropped(tasks);
+  ForEdgeWords(s, threads, tasks, [&](size_t t, uint32_t lo, uint32_t hi, uint32_t n) {
+    for (uint32_t e = lo; e < hi; ++e) {
+      while (s.first_edge[n + 1] <= e) ++n;
+      if (n == s.root || page.Get(n) || !bits->Get(e)) continue;
+      const uint32_t to = s.edge_to[e];
+      if (!page.Get(to)) continue;
+      bits->Clear(e);
+      dropped[t].push_back(to);
+    }
+  });
+  std::vector<uint32_t> all;
+  for (auto& part : dropped) all.insert(all.end(), part.begin(), part.end());
+  return all;
+}
+
+BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
+                         int threads) {
+  BitVector essential = EdgesPassingRules(s, semantics, weakmaps, threads);
+  if (semantics == Semantics::kDevTools) DropEdgesIntoPage(s, page, &essential, threads);
   return essential;
 }
 

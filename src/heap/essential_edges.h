@@ -68,7 +68,15 @@ inline bool PassesEdgeRules(const Snapshot& s, Semantics semantics, const WeakMa
   return type != L.shortcut || n == s.root;
 }
 
-// One bit per edge (1 bit/edge).
+// One bit per edge (1 bit/edge): the edges that pass rules 1-4. The edges
+// are split between `threads`.
+BitVector EdgesPassingRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, int threads);
+
+// Rule 5: clears the bits of the edges from outside `page` (but the root)
+// into it; returns the targets of the edges it cleared, one per edge.
+std::vector<uint32_t> DropEdgesIntoPage(const Snapshot& s, const BitVector& page, BitVector* bits, int threads);
+
+// Every rule at once (1 bit/edge).
 // `page` is MarkPageOwned(s) under DevTools semantics (raw ones do not read
 // it). The edges are split between `threads`.
 BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
