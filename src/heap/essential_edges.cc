@@ -11,7 +11,8 @@ namespace oomkit::heap {
 WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : is_weakmap_(s.strings.size()) {
   const SnapshotLayout& L = s.layout;
   if (L.internal < 0) return;
-  // Mark the strings used by internal edges, then parse each once.
+  // Mark the strings used by internal edges, then parse each once. (The
+  // marking on two threads was no faster: reading the edges bounds it.)
   PodArray<uint8_t> used(s.strings.size(), 0);
   for (uint64_t e = 0; e < s.edge_count; ++e)
     if (s.edge_type(e) == L.internal) used[s.edge_name(e)] = 1;
@@ -104,14 +105,18 @@ BitVector EdgesPassingRules(const Snapshot& s, Semantics semantics, const WeakMa
 std::vector<uint32_t> DropEdgesIntoPage(const Snapshot& s, const BitVector& page, BitVector* bits, int threads) {
   const size_t tasks = static_cast<size_t>(std::max(threads, 1)) * 4;
   std::vector<std::vector<uint32_t>> dropped(tasks);
+  // Most nodes are page-owned: their edges are skipped unread.
   ForEdgeWords(s, threads, tasks, [&](size_t t, uint32_t lo, uint32_t hi, uint32_t n) {
-    for (uint32_t e = lo; e < hi; ++e) {
-      while (s.first_edge[n + 1] <= e) ++n;
-      if (n == s.root || page.Get(n) || !bits->Get(e)) continue;
-      const uint32_t to = s.edge_to[e];
-      if (!page.Get(to)) continue;
-      bits->Clear(e);
-      dropped[t].push_back(to);
+    for (; n < s.node_count && s.first_edge[n] < hi; ++n) {
+      if (n == s.root || page.Get(n)) continue;
+      const uint32_t end = std::min(hi, s.first_edge[n + 1]);
+      for (uint32_t e = std::max(lo, s.first_edge[n]); e < end; ++e) {
+        if (!bits->Get(e)) continue;
+        const uint32_t to = s.edge_to[e];
+        if (!page.Get(to)) continue;
+        bits->Clear(e);
+        dropped[t].push_back(to);
+      }
     }
   });
   std::vector<uint32_t> all;
