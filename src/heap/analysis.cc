@@ -144,6 +144,10 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // they take the second core while the dominators' sequential steps run.
   // The distances' queue holds the frontier only, so they add 4 B/node (the
   // result) to the dominators' peak, the statistics 1 B/node.
+  // The plain objects' interfaces read the graph and names alone too: they
+  // fill the rest of that core's wait.
+  const bool infer_interfaces = !options.interfaces_from && !options.interfaces;
+  std::vector<InterfaceDefinition> inferred;
   a.tree = ComputeDominators(
       s, std::move(edges), a.self_size, arrays, threads, options.progress,
       [&] { if (devtools) ReattributeShallowSizes(s, &a.self_size, arrays); },
@@ -151,6 +155,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
         if (!options.summary) return;
         a.distance = ComputeDistances(s, options.semantics, weakmaps);
         a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
+        if (infer_interfaces) inferred = InferInterfaces(s);
       });
   // What is left takes at most two arrays at once (the class names and the
   // class of each node).
@@ -161,9 +166,9 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   start("class names");
   const std::vector<InterfaceDefinition>* given =
       options.interfaces_from ? options.interfaces_from() : options.interfaces;
-  a.interfaces = given ? *given : InferInterfaces(s);
+  a.interfaces = given ? *given : std::move(inferred);
   if (options.on_interfaces) options.on_interfaces(a.interfaces);
-  PodArray<uint32_t> class_name = AddClassNames(&s, NameClasses(s, arrays, a.interfaces));
+  PodArray<uint32_t> class_name = AddClassNames(&s, NameClasses(s, arrays, a.interfaces, threads));
   lap("names");
   AssignClasses(s, class_name, arrays, &a);
   arrays.Give(std::move(class_name));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -187,10 +188,6 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
 }
 
 
-PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions) {
-  return AddClassNames(s, NameClasses(*s, arrays, definitions));
-}
-
 PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names) {
   const uint32_t base = s->strings.size();
   for (const std::string& name : names.new_names) s->strings.Add(name);
@@ -200,7 +197,8 @@ PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names) {
   return cls;
 }
 
-ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions) {
+ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
+                       int threads) {
   const SnapshotLayout& L = s.layout;
   ClassNames out;
   std::unordered_map<std::string, uint32_t> added;
@@ -218,46 +216,59 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
   const uint32_t regexp_name = add("RegExp");
   std::vector<uint32_t> type_names(L.node_types.size());
   for (size_t t = 0; t < L.node_types.size(); ++t) type_names[t] = add(fmt::format("({})", L.node_types[t]));
+  // Every definition's name up front (the unused ones cost a string each):
+  // the plain objects are then named beside the others without sharing add().
+  std::vector<uint32_t> definition_class(definitions.size());
+  for (size_t d = 0; d < definitions.size(); ++d) definition_class[d] = add(definitions[d].name);
 
   PodArray<uint32_t> cls = arrays.Take();
-  // The class of an object or native node depends on its name alone: each
-  // distinct name is looked at once (a few hundred thousand strings instead
-  // of a string read per node, at random places in the file).
-  PodArray<uint32_t> class_of_name(s.strings.size(), UINT32_MAX);
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    int t = s.node_type[n];
-    if (t == L.hidden) {
-      cls[n] = system_name;
-    } else if (t == L.object || t == L.native) {
-      uint32_t& known = class_of_name[s.node_name[n]];
-      if (known == UINT32_MAX) {
-        std::string_view name = s.node_name_str(n);
-        size_t space = std::string_view::npos;
-        if (name.starts_with("<")) space = name.find(' ');
-        else if (name.starts_with("Detached <")) space = name.find(' ', 10);
-        if (name.starts_with("<") || name.starts_with("Detached <"))
-          known = add(space == std::string_view::npos ? std::string(name) : fmt::format("{}>", name.substr(0, space)));
-        else
-          known = s.node_name[n];
+  const IsPlainObject is_plain(s);
+  const bool by_interface = !definitions.empty();
+  // Everything but the plain objects when there are interfaces to match.
+  auto name_others = [&] {
+    // The class of an object or native node depends on its name alone: each
+    // distinct name is looked at once (a few hundred thousand strings instead
+    // of a string read per node, at random places in the file).
+    PodArray<uint32_t> class_of_name(s.strings.size(), UINT32_MAX);
+    for (uint32_t n = 0; n < s.node_count; ++n) {
+      int t = s.node_type[n];
+      if (t == L.hidden) {
+        cls[n] = system_name;
+      } else if (t == L.object || t == L.native) {
+        if (by_interface && is_plain(n)) continue;
+        uint32_t& known = class_of_name[s.node_name[n]];
+        if (known == UINT32_MAX) {
+          std::string_view name = s.node_name_str(n);
+          size_t space = std::string_view::npos;
+          if (name.starts_with("<")) space = name.find(' ');
+          else if (name.starts_with("Detached <")) space = name.find(' ', 10);
+          if (name.starts_with("<") || name.starts_with("Detached <"))
+            known = add(space == std::string_view::npos ? std::string(name) : fmt::format("{}>", name.substr(0, space)));
+          else
+            known = s.node_name[n];
+        }
+        cls[n] = known;
+      } else if (t == L.code) {
+        cls[n] = code_name;
+      } else if (t == L.closure) {
+        cls[n] = function_name;
+      } else if (t == L.regexp) {
+        cls[n] = regexp_name;
+      } else {
+        cls[n] = type_names[static_cast<size_t>(t)];
       }
-      cls[n] = known;
-    } else if (t == L.code) {
-      cls[n] = code_name;
-    } else if (t == L.closure) {
-      cls[n] = function_name;
-    } else if (t == L.regexp) {
-      cls[n] = regexp_name;
-    } else {
-      cls[n] = type_names[static_cast<size_t>(t)];
     }
-  }
-
-  if (definitions.empty()) {
+  };
+  if (!by_interface) {
+    name_others();
     out.class_name = std::move(cls);
     return out;
   }
+  std::thread others;
+  if (threads > 1) others = std::thread(name_others);
+  else name_others();
+
   // Matching: a trie of each definition's sorted properties.
-  const IsPlainObject is_plain(s);
   std::vector<std::string_view> props;
   auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
   std::vector<TrieNode> trie(1);
@@ -285,7 +296,6 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
   }
   std::vector<size_t> definition_props(definitions.size());
   for (size_t d = 0; d < definitions.size(); ++d) definition_props[d] = definitions[d].properties.size();
-  std::vector<uint32_t> definition_class(definitions.size(), UINT32_MAX);
 
   // better(a, b): more properties wins, then the earlier (more common) one.
   auto better = [&](int a, int b) {
@@ -299,9 +309,10 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
   ByPropertyList matched;  // -> definition index, or -1 for none
   for (uint32_t n = 0; n < s.node_count; ++n) {
     if (!is_plain(n)) continue;
+    // Unmatched plain objects keep their own name ("Object").
     matched.Load(s, n);
     if (const int64_t* known = matched.Find()) {
-      if (*known >= 0) cls[n] = definition_class[static_cast<size_t>(*known)];
+      cls[n] = *known >= 0 ? definition_class[static_cast<size_t>(*known)] : s.node_name[n];
       continue;
     }
     props.clear();
@@ -333,13 +344,11 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
         }
       }
     }
-    if (match >= 0) {
-      if (definition_class[match] == UINT32_MAX) definition_class[match] = add(definitions[match].name);
-      cls[n] = definition_class[match];
-    }
+    cls[n] = match >= 0 ? definition_class[match] : s.node_name[n];
     matched.Store(match);
   }
   for (uint32_t st : states) in_states[st] = 0;
+  if (others.joinable()) others.join();
   out.class_name = std::move(cls);
   return out;
 }

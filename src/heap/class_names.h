@@ -32,21 +32,19 @@ struct InterfaceDefinition {
 // The interfaces inferred from s's plain objects, most common first.
 std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s);
 
-// Returns the class-name string index of every node (4 B/node), naming plain
-// objects after `definitions` (s's own, or, as DevTools' Comparison view does
-// for the base snapshot, those of the snapshot compared with it); adds the
-// invented names to s->strings.
-PodArray<uint32_t> ComputeClassNames(Snapshot* s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions);
-
-// The same in two steps, so that the naming can run beside work that reads
-// the string table: NameClasses reads s only; AddClassNames then adds the
-// invented names and resolves the references to them.
+// The class-name string index of every node (4 B/node), in two steps:
+// NameClasses reads s only, naming plain objects after `definitions` (s's
+// own, or, as DevTools' Comparison view does for the base snapshot, those of
+// the snapshot compared with it), on two threads when given them (the plain
+// objects on one, the rest on the other); AddClassNames then adds the
+// invented names to s->strings and resolves the references to them.
 struct ClassNames {
   static constexpr uint32_t kNew = 0x80000000u;  // class_name[n] & kNew: new_names[class_name[n] & ~kNew]
   PodArray<uint32_t> class_name;
   std::vector<std::string> new_names;
 };
-ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions);
+ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
+                       int threads);
 PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names);
 
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
