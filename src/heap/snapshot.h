@@ -97,6 +97,17 @@ class StringTable {
   void AddInFile(uint64_t offset, uint32_t length) { Push(offset, length); }
   std::string& arena() { return arena_; }
   void AddFromArena(size_t mark) { Push(mark | kInArena, static_cast<uint32_t>(arena_.size() - mark)); }
+  // Appends the strings another parser read from the same file (none added).
+  void Append(StringTable&& other) {
+    begin_.reserve(begin_.size() + other.begin_.size());
+    for (size_t i = 0; i < other.begin_.size(); ++i) {
+      const uint64_t at = other.begin_[i];
+      begin_.push_back((at & kInArena) ? (at + arena_.size()) : at);
+      length_.push_back(other.length_[i]);
+    }
+    arena_ += other.arena_;
+    parsed_ = static_cast<uint32_t>(begin_.size());
+  }
 
  private:
   static constexpr uint64_t kInArena = uint64_t{1} << 63;

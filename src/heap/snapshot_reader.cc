@@ -4,6 +4,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -310,9 +311,52 @@ class TopLevelWalker {
       *end = pos + 1;
       return Status();
     }
+    const size_t second = threads_ > 1 && n_ - pos > 2 * chunk_bytes_ ? SecondHalf(pos + (n_ - pos) / 2) : 0;
+    if (second == 0) {
+      bool stopped = false;
+      return ParseStringRun(pos, SIZE_MAX, strings_, end, cut, &stopped);
+    }
+    // Two halves at once, the second into a table of its own. It only counts
+    // if the first half ends exactly where it begins; the first half's error
+    // comes first, as it would reading in order.
+    StringTable rest;
+    size_t rest_end = 0;
+    bool rest_cut = false, rest_stopped = false;
+    Status rest_status;
+    std::thread other([&] { rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_end, &rest_cut, &rest_stopped); });
+    bool stopped = false;
+    Status s = ParseStringRun(pos, second, strings_, end, cut, &stopped);
+    other.join();
+    if (!s.ok() || !stopped) return s;
+    strings_->Append(std::move(rest));
+    *end = rest_end;
+    *cut = rest_cut;
+    return rest_status;
+  }
+
+  // Where a second reader can start near `from`: a string that begins a line
+  // after a comma (V8 writes one string per line; a raw line break can only
+  // be between values); 0 when there is none within 1 MB.
+  size_t SecondHalf(size_t from) const {
+    const size_t limit = std::min(n_, from + (size_t{1} << 20));
+    for (size_t at = from; at < limit; ++at) {
+      if (p_[at] != '\n') continue;
+      size_t before = at;
+      while (before > 0 && IsWs(p_[before - 1])) --before;
+      const size_t next = SkipWs(at);
+      if (before > 0 && p_[before - 1] == ',' && next < n_ && p_[next] == '"') return next;
+    }
+    return 0;
+  }
+
+  // Parses strings from pos (each followed by ',' or the closing ']') into
+  // `table`; stops with *stopped when the next string would begin at `stop`.
+  Status ParseStringRun(size_t pos, size_t stop, StringTable* table, size_t* end, bool* cut, bool* stopped) {
     size_t next_report = pos + (64 << 20);
+    const size_t first = pos;
     while (true) {
       pos = SkipWs(pos);
+      if (pos == stop) return *stopped = true, Status();
       if (pos >= n_) return *cut = true, Status();
       if (p_[pos] != '"')
         return Status::Error(fmt::format("byte {}: expected a string in \"strings\", found {}", pos,
@@ -325,17 +369,17 @@ class TopLevelWalker {
       if (*cut) return Status();
       if (!escaped) {
         if (close - pos - 1 > UINT32_MAX) return Status::Error(fmt::format("byte {}: a string over 4 GB", pos));
-        strings_->AddInFile(pos + 1, static_cast<uint32_t>(close - pos - 1));
+        table->AddInFile(pos + 1, static_cast<uint32_t>(close - pos - 1));
         pos = close + 1;
       } else {
-        size_t mark = strings_->arena().size();
-        s = ParseString(pos + 1, &pos, cut);
+        size_t mark = table->arena().size();
+        s = ParseString(pos + 1, table->arena(), &pos, cut);
         if (!s.ok()) return s;
         if (*cut) {
-          strings_->arena().resize(mark);
+          table->arena().resize(mark);
           return Status();
         }
-        strings_->AddFromArena(mark);
+        table->AddFromArena(mark);
       }
       pos = SkipWs(pos);
       if (pos >= n_) return *cut = true, Status();
@@ -349,7 +393,7 @@ class TopLevelWalker {
       ++pos;
       if (pos > next_report) {
         // Strings are views into the file: its pages come back when read.
-        input_.ReleaseUntilNeeded(next_report - (64 << 20), pos);
+        input_.ReleaseUntilNeeded(std::max(first, next_report - (64 << 20)), pos);
         progress_("reading strings", pos, n_);
         next_report = pos + (64 << 20);
       }
@@ -446,10 +490,9 @@ class TopLevelWalker {
     return 0;
   }
 
-  // pos is just after the opening quote; appends the unescaped UTF-8 to the
-  // arena and leaves *after just past the closing quote.
-  Status ParseString(size_t pos, size_t* after, bool* cut) {
-    std::string& out = strings_->arena();
+  // pos is just after the opening quote; appends the unescaped UTF-8 to
+  // `out` (a string table's arena) and leaves *after just past the closing quote.
+  Status ParseString(size_t pos, std::string& out, size_t* after, bool* cut) {
     while (true) {
       size_t run = pos;
       while (pos < n_) {

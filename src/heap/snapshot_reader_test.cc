@@ -292,6 +292,62 @@ TEST(SnapshotReader, ChunkBoundariesInsideRecords) {
   }
 }
 
+// With two threads a long "strings" array is read in two halves at once
+// (chunk_bytes sets what is long). The strings, a file cut anywhere inside
+// them (--partial) and a bad string in either half must come out as read
+// in order by one thread.
+TEST(SnapshotReader, StringsReadInTwoHalvesAsInOrder) {
+  std::string path = SharedPath("fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz");
+  auto whole = ReadFile(path, false, 1);
+  ASSERT_TRUE(whole.ok()) << whole.error();
+  // The file's text: the gzip fixture, unpacked by the reader's own input.
+  auto in = InputFile::Open(path);
+  ASSERT_TRUE(in.ok());
+  const std::string text(in.value().bytes().data(), in.value().bytes().size());
+  const size_t strings_at = text.rfind("\"strings\"");
+  ASSERT_NE(strings_at, std::string::npos);
+  ASSERT_GT(text.size() - strings_at, 40000u) << "the fixture's strings must be long enough to split";
+  auto read = [](const std::string& bytes, int threads, size_t chunk_bytes) {
+    ReadOptions o;
+    o.threads = threads;
+    o.chunk_bytes = chunk_bytes;
+    o.partial = true;
+    return ReadSnapshot(InputFile::FromBytes(bytes), o);
+  };
+  auto same = [](const Result<Snapshot>& a, const Result<Snapshot>& b, const std::string& what) {
+    ASSERT_EQ(a.ok(), b.ok()) << what << ": " << (a.ok() ? b.error() : a.error());
+    if (!a.ok()) {
+      EXPECT_EQ(a.error(), b.error()) << what;
+      return;
+    }
+    ASSERT_EQ(a.value().strings.size(), b.value().strings.size()) << what;
+    for (uint32_t i = 0; i < a.value().strings.size(); ++i)
+      ASSERT_EQ(a.value().strings[i], b.value().strings[i]) << what << " string " << i;
+    EXPECT_EQ(a.value().missing, b.value().missing) << what;
+  };
+  same(read(text, 1, 8 << 20), read(text, 2, 4096), "whole file");
+  // Cut at many places inside the strings, on both sides of the middle.
+  for (size_t cut = strings_at + 20; cut < text.size(); cut += (text.size() - strings_at) / 37) {
+    const std::string prefix = text.substr(0, cut);
+    same(read(prefix, 1, 8 << 20), read(prefix, 2, 4096), "cut at " + std::to_string(cut));
+  }
+  // A long section after the strings, in the same one-string-per-line form:
+  // the middle falls there, and the second half must not count.
+  std::string after = text.substr(0, text.rfind('}'));
+  after += ",\"future\":[";
+  for (size_t i = 0; after.size() < text.size() + 2 * (text.size() - strings_at); ++i) after += "\"x\",\n";
+  after += "\"y\"]}";
+  same(read(after, 1, 8 << 20), read(after, 2, 4096), "a section after the strings");
+  // A bad escape early and late: the first one is the error either way.
+  for (double at : {0.2, 0.8}) {
+    std::string bad = text;
+    size_t quote = bad.find("\n\"", strings_at + static_cast<size_t>(at * static_cast<double>(text.size() - strings_at)));
+    ASSERT_NE(quote, std::string::npos);
+    bad.replace(quote + 2, 2, "\\q");
+    same(read(bad, 1, 8 << 20), read(bad, 2, 4096), "bad escape at " + std::to_string(at));
+  }
+}
+
 // JSON allows white space around every number; V8 writes "\n," between
 // records only. Any spacing must read as the compact form does.
 TEST(SnapshotReader, WhiteSpaceAroundNumbersReadsTheSame) {
