@@ -7,7 +7,6 @@
 
 #include "common/parallel.h"
 #include "heap/essential_edges.h"
-#include "heap/essential_edges.h"
 
 namespace oomkit::heap {
 namespace {

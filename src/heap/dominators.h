@@ -39,7 +39,6 @@
 
 #include "common/pod_array.h"
 #include "common/progress.h"
-#include "heap/essential_edges.h"
 #include "heap/node_arrays.h"
 #include "heap/snapshot.h"
 

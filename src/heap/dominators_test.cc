@@ -197,7 +197,8 @@ void ExpectPageRuleOnTheWayMatchesUpFront(const Snapshot& s, const std::string& 
   for (int threads : {1, 2}) {
     NodeArrays up_front_arrays(s.node_count), walk_arrays(s.node_count);
     RetainingEdges up_front;
-    up_front.essential = EssentialEdges(s, Semantics::kDevTools, weakmaps, MarkPageOwned(s), threads);
+    up_front.essential = EdgesPassingRules(s, Semantics::kDevTools, weakmaps, threads);
+    DropEdgesIntoPage(s, MarkPageOwned(s), &up_front.essential, threads);
     DominatorTree expected = ComputeDominators(s, std::move(up_front), s.node_self_size, up_front_arrays, threads, {});
     RetainingEdges on_the_way;
     on_the_way.essential = EdgesPassingRules(s, Semantics::kDevTools, weakmaps, threads);

@@ -72,9 +72,24 @@ BitVector MarkPageOwned(const Snapshot& s) {
 
 namespace {
 
-// Runs fn(lo, hi, n) on edge ranges [lo, hi) of whole 64-edge words, so that
-// no two tasks write one word of an edge bit vector; n is the node owning
-// edge lo, and fn advances it as it goes.
+// Rules 1-4 for edge e of node n (all of raw semantics'), the same for every
+// node: rule 5, which needs the page-owned set, comes after.
+bool PassesEdgeRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, uint32_t n,
+                            uint32_t e) {
+  const SnapshotLayout& L = s.layout;
+  const int type = s.edge_type(e);
+  if (type == L.weak || s.edge_to[e] == n) return false;
+  if (semantics == Semantics::kRaw) return true;
+  if (type == L.internal) {
+    const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
+    if (wm && wm->table_id == s.node_id[n]) return false;  // the table's half of a WeakMap entry
+  }
+  return type != L.shortcut || n == s.root;
+}
+
+// Runs fn(task, lo, hi, n) on edge ranges [lo, hi) of whole 64-edge words,
+// so that no two tasks write one word of an edge bit vector; n is the node
+// owning edge lo, and fn advances it as it goes.
 template <typename Fn>
 void ForEdgeWords(const Snapshot& s, int threads, size_t tasks, Fn&& fn) {
   const uint64_t words = (s.edge_count + 63) / 64;
@@ -122,13 +137,6 @@ std::vector<uint32_t> DropEdgesIntoPage(const Snapshot& s, const BitVector& page
   std::vector<uint32_t> all;
   for (auto& part : dropped) all.insert(all.end(), part.begin(), part.end());
   return all;
-}
-
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
-                         int threads) {
-  BitVector essential = EdgesPassingRules(s, semantics, weakmaps, threads);
-  if (semantics == Semantics::kDevTools) DropEdgesIntoPage(s, page, &essential, threads);
-  return essential;
 }
 
 }  // namespace oomkit::heap

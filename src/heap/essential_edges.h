@@ -52,34 +52,12 @@ class WeakMapNames {
   std::unordered_map<uint32_t, WeakMapEdgeName> parsed_;
 };
 
-// Rules 1-4 for edge e of node n: all of raw semantics, and all of DevTools'
-// for an edge of the root or of a page-owned node (rule 5 keeps every edge of
-// those).
-inline bool PassesEdgeRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, uint32_t n,
-                            uint32_t e) {
-  const SnapshotLayout& L = s.layout;
-  const int type = s.edge_type(e);
-  if (type == L.weak || s.edge_to[e] == n) return false;
-  if (semantics == Semantics::kRaw) return true;
-  if (type == L.internal) {
-    const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e));
-    if (wm && wm->table_id == s.node_id[n]) return false;  // the table's half of a WeakMap entry
-  }
-  return type != L.shortcut || n == s.root;
-}
-
-// One bit per edge (1 bit/edge): the edges that pass rules 1-4. The edges
-// are split between `threads`.
+// One bit per edge (1 bit/edge): the edges that pass rules 1-4 (under raw
+// semantics, all of its rules). The edges are split between `threads`.
 BitVector EdgesPassingRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, int threads);
 
 // Rule 5: clears the bits of the edges from outside `page` (but the root)
 // into it; returns the targets of the edges it cleared, one per edge.
 std::vector<uint32_t> DropEdgesIntoPage(const Snapshot& s, const BitVector& page, BitVector* bits, int threads);
-
-// Every rule at once (1 bit/edge).
-// `page` is MarkPageOwned(s) under DevTools semantics (raw ones do not read
-// it). The edges are split between `threads`.
-BitVector EssentialEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, const BitVector& page,
-                         int threads);
 
 }  // namespace oomkit::heap
