@@ -353,7 +353,6 @@ class TopLevelWalker {
   // `table`; stops with *stopped when the next string would begin at `stop`.
   Status ParseStringRun(size_t pos, size_t stop, StringTable* table, size_t* end, bool* cut, bool* stopped) {
     size_t next_report = pos + (64 << 20);
-    const size_t first = pos;
     while (true) {
       pos = SkipWs(pos);
       if (pos == stop) return *stopped = true, Status();
@@ -393,7 +392,7 @@ class TopLevelWalker {
       ++pos;
       if (pos > next_report) {
         // Strings are views into the file: its pages come back when read.
-        input_.ReleaseUntilNeeded(std::max(first, next_report - (64 << 20)), pos);
+        input_.ReleaseUntilNeeded(next_report - (64 << 20), pos);
         progress_("reading strings", pos, n_);
         next_report = pos + (64 << 20);
       }
