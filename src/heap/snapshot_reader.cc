@@ -312,18 +312,15 @@ class TopLevelWalker {
       return Status();
     }
     const size_t second = threads_ > 1 && n_ - pos > 2 * chunk_bytes_ ? SecondHalf(pos + (n_ - pos) / 2) : 0;
-    if (second == 0) {
-      bool stopped = false;
-      return ParseStringRun(pos, SIZE_MAX, strings_, end, cut, &stopped);
-    }
+    if (second == 0) return ParseStringRun(pos, SIZE_MAX, strings_, end, cut);
     // Two halves at once, the second into a table of its own. It only counts
     // if the first half ends exactly where it begins; the first half's error
     // comes first, as it would reading in order.
     StringTable rest;
     size_t rest_end = 0;
-    bool rest_cut = false, rest_stopped = false;
+    bool rest_cut = false;
     Status rest_status;
-    std::thread other([&] { rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_end, &rest_cut, &rest_stopped); });
+    std::thread other([&] { rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_end, &rest_cut); });
     bool stopped = false;
     Status s = ParseStringRun(pos, second, strings_, end, cut, &stopped);
     other.join();
@@ -350,8 +347,9 @@ class TopLevelWalker {
   }
 
   // Parses strings from pos (each followed by ',' or the closing ']') into
-  // `table`; stops with *stopped when the next string would begin at `stop`.
-  Status ParseStringRun(size_t pos, size_t stop, StringTable* table, size_t* end, bool* cut, bool* stopped) {
+  // `table`; stops, setting *stopped, when the next string would begin at
+  // `stop` (SIZE_MAX: never).
+  Status ParseStringRun(size_t pos, size_t stop, StringTable* table, size_t* end, bool* cut, bool* stopped = nullptr) {
     size_t next_report = pos + (64 << 20);
     while (true) {
       pos = SkipWs(pos);
