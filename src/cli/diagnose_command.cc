@@ -246,10 +246,10 @@ int RunDiagnose(const DiagnoseOptions& in) {
   supervise::SuperviseOptions so;
   so.plan = launch.take();
   so.out_dir = d;
-  // The evidence if it dies of OOM: one snapshot near the limit, at run's
-  // default (V8 gives up from 80 % when GCs stop freeing memory: at 85 % the
-  // listener-leak example under CI's load died at 81 % without one).
-  so.snapshot_at = 0.75;
+  // The evidence if it dies of OOM: one snapshot near the limit, at the
+  // supervisor's default share (V8 gives up from 80 % when GCs stop freeing
+  // memory: at 85 % the listener-leak example under CI's load died at 81 %
+  // without one).
   so.snapshot_max = 1;
   so.old_space_size_given = heap_mb > 0;
   so.profile_every_s = 3;
