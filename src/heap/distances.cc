@@ -1,7 +1,7 @@
 #include "heap/distances.h"
 
 #include <algorithm>
-#include <queue>
+#include <deque>
 #include <string_view>
 #include <vector>
 #include <unordered_set>
@@ -36,7 +36,7 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   // A deque frees its blocks as they are read: what is resident is the
   // frontier (up to a third of the nodes at once), not 4 B per node, so the
   // search can run beside the dominators' peak.
-  std::queue<uint32_t> queue;
+  std::deque<uint32_t> queue;
   // The names the filter looks for, as string indexes: the filter then reads
   // no string text, and the string pages stay released.
   const auto sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
@@ -68,10 +68,20 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
     }
     return true;
   };
+  // The queue says which nodes come next: their edge ranges are fetched
+  // ahead in two steps (the range's start, then its first edges), so that
+  // popping a node rarely waits on memory.
+  constexpr size_t kRangeAhead = 16, kEdgesAhead = 8;
   auto bfs = [&] {
     while (!queue.empty()) {
+      if (queue.size() > kRangeAhead) __builtin_prefetch(&s.first_edge[queue[kRangeAhead]]);
+      if (queue.size() > kEdgesAhead) {
+        const uint32_t first = s.first_edge[queue[kEdgesAhead]];
+        __builtin_prefetch(&s.edge_to[first]);
+        __builtin_prefetch(&s.edge_word[first]);
+      }
       uint32_t n = queue.front();
-      queue.pop();
+      queue.pop_front();
       int32_t d = distance[n] + 1;
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
         if (s.edge_type(e) == L.weak) continue;
@@ -79,7 +89,7 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
         if (distance[to] != kNoDistance) continue;
         if (!follow(n, e)) continue;
         distance[to] = d;
-        queue.push(to);
+        queue.push_back(to);
       }
     }
   };
@@ -89,13 +99,13 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
     uint32_t to = s.edge_to[e];
     if (IsUserRoot(s, to)) {
       distance[to] = 1;
-      queue.push(to);
+      queue.push_back(to);
       user_roots = true;
     }
   }
   bfs();
   distance[s.root] = user_roots ? kBaseSystemDistance : 0;
-  queue.push(s.root);
+  queue.push_back(s.root);
   bfs();
   return distance;
 }
