@@ -25,15 +25,22 @@ struct Predecessors {
 // range (the scan is sequential and cheap; the writes it saves from
 // contention are random and dear). Each list comes out in edge order
 // whatever the thread count.
-template <typename Fn>
-void ForEachEssentialEdge(const Snapshot& s, const BitVector& essential, int threads, Fn&& fn) {
-  const uint32_t node_count = s.node_count;
+// fetch(to) is called kAhead edges before fn would be, whether or not the
+// edge turns out to be kept: it starts the random access fn makes.
+template <typename Fetch, typename Fn>
+void ForEachEssentialEdge(const Snapshot& s, const BitVector& essential, int threads, Fetch&& fetch, Fn&& fn) {
+  constexpr uint32_t kAhead = 16;
+  const uint32_t node_count = s.node_count, edge_count = s.first_edge[node_count];
   const size_t parts = static_cast<size_t>(std::max(threads, 1));
   ParallelFor(parts, threads, [&](size_t t) {
     const uint32_t lo = static_cast<uint32_t>(t * node_count / parts),
                    hi = static_cast<uint32_t>((t + 1) * node_count / parts);
     for (uint32_t v = 0; v < node_count; ++v)
       for (uint32_t x = s.first_edge[v]; x < s.first_edge[v + 1]; ++x) {
+        if (x + kAhead < edge_count) {
+          const uint32_t ahead = s.edge_to[x + kAhead];
+          if (ahead >= lo && ahead < hi) fetch(ahead);
+        }
         uint32_t to = s.edge_to[x];
         if (to >= lo && to < hi && essential.Get(x)) fn(v, to);
       }
@@ -43,7 +50,9 @@ void ForEachEssentialEdge(const Snapshot& s, const BitVector& essential, int thr
 // node -> how many essential edges retain it. It reads what the DFS reads
 // and writes what the DFS does not, so it runs beside it.
 void CountRetainers(const Snapshot& s, const BitVector& essential, int threads, PodArray<uint32_t>* count) {
-  ForEachEssentialEdge(s, essential, threads, [&](uint32_t, uint32_t to) { ++(*count)[to]; });
+  PodArray<uint32_t>& c = *count;
+  ForEachEssentialEdge(
+      s, essential, threads, [&](uint32_t to) { __builtin_prefetch(&c[to], 1); }, [&](uint32_t, uint32_t to) { ++c[to]; });
 }
 
 // The slot cursors start as the counts (in node order: one random access per
@@ -62,7 +71,9 @@ Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, Po
   }
   p.first[0] = sum;
   p.preds.Reset(sum);
-  ForEachEssentialEdge(s, essential, threads, [&](uint32_t v, uint32_t to) { p.preds[cursor[to]++] = number[v]; });
+  ForEachEssentialEdge(
+      s, essential, threads, [&](uint32_t to) { __builtin_prefetch(&cursor[to], 1); },
+      [&](uint32_t v, uint32_t to) { p.preds[cursor[to]++] = number[v]; });
   arrays.Give(std::move(cursor));
   return p;
 }
