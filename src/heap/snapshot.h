@@ -137,6 +137,9 @@ struct Snapshot {
 
   uint32_t node_count = 0;
   uint64_t edge_count = 0;
+  // Whether the reader parsed nodes and edges as the walk scanned them
+  // (ReadOptions::parse_arrays_in_walk), rather than after it.
+  bool arrays_parsed_in_walk = false;
 
   PodArray<uint8_t> node_type;
   PodArray<uint32_t> node_name;  // index into strings

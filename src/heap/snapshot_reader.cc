@@ -60,16 +60,30 @@ struct Sections {
   std::string cut_in;
 };
 
+// Takes a number array's chunks while the walk scans them (ArraysInWalk).
+class ScanSink {
+ public:
+  virtual ~ScanSink() = default;
+  // Whether it takes the array `key`, whose scan begins now.
+  virtual bool Begin(std::string_view key, const Sections& sections) = 0;
+  // chunks[from, end) are new, their pages still mapped; `complete`: the
+  // array ends with them and holds `values` numbers. False: it gave up, and
+  // the walk releases the pages of the rest itself.
+  virtual bool Take(const std::vector<Chunk>& chunks, size_t from, bool complete, uint64_t values) = 0;
+};
+
 class TopLevelWalker {
  public:
-  TopLevelWalker(InputFile& input, StringTable* strings, const Progress& progress, int threads, size_t chunk_bytes)
+  TopLevelWalker(InputFile& input, StringTable* strings, const Progress& progress, int threads, size_t chunk_bytes,
+                 ScanSink* sink)
       : chunk_bytes_(std::max<size_t>(chunk_bytes, 1)),
         input_(input),
         p_(input.bytes().data()),
         n_(input.bytes().size()),
         strings_(strings),
         progress_(progress),
-        threads_(threads) {}
+        threads_(threads),
+        sink_(sink) {}
 
   Status Walk(Sections* out) {
     size_t pos = SkipWs(0);
@@ -129,7 +143,8 @@ class TopLevelWalker {
           return Status::Error(fmt::format("byte {}: expected '[' to open {}, found {}", pos, Quote(key),
                                            Describe(p_, n_, pos)));
         Span scanned;
-        if (!ScanNumberArray(pos + 1, &scanned)) return Cut(out, n_, key);
+        ScanSink* sink = sink_ && sink_->Begin(key, *out) ? sink_ : nullptr;
+        if (!ScanNumberArray(pos + 1, &scanned, sink)) return Cut(out, n_, key);
         *span = std::move(scanned);
         pos = span->end + 1;
         progress_("reading", pos, n_);
@@ -172,12 +187,13 @@ class TopLevelWalker {
     return nullptr;
   }
 
-  // Finds the end of a number array and cuts it into chunks of about 8 MB
-  // that each start just after a comma, counting the values before each.
-  // Chunks are scanned in parallel batches and their pages released at once,
-  // so the array is never resident in memory as a whole; the parse faults
-  // each chunk back in once. False when the file ends first.
-  bool ScanNumberArray(size_t begin, Span* span) {
+  // Finds the end of a number array and cuts it into chunks of about
+  // chunk_bytes that each start just after a comma, counting the values
+  // before each. Chunks are scanned in parallel batches; with a sink, each
+  // batch is handed to it while its pages are mapped, else the pages are
+  // released at once: either way the array is never resident as a whole.
+  // False when the file ends first.
+  bool ScanNumberArray(size_t begin, Span* span, ScanSink* sink) {
     const size_t kChunk = chunk_bytes_;
     // boundary(k): where chunk k starts: just after the first ',' at or after
     // begin + k * kChunk, or at a ']' met before any comma.
@@ -204,10 +220,15 @@ class TopLevelWalker {
         c.close = close ? static_cast<size_t>(static_cast<const char*>(close) - p_) : SIZE_MAX;
         size_t stop = close ? c.close : c.end;
         c.commas = static_cast<uint64_t>(std::count(p_ + c.begin, p_ + stop, ','));
-        input_.ReleaseUntilNeeded(c.begin, stop);
+        if (!sink) input_.ReleaseUntilNeeded(c.begin, stop);
       });
+      const size_t from = span->chunks.size();
+      bool cut = false, complete = false;
       for (const Scanned& c : scanned) {
-        if (c.begin >= n_) return false;
+        if (c.begin >= n_) {
+          cut = true;
+          break;
+        }
         size_t stop = c.close != SIZE_MAX ? c.close : c.end;
         if (stop > c.begin) span->chunks.push_back({c.begin, stop, values_before});
         values_before += c.commas;
@@ -217,9 +238,16 @@ class TopLevelWalker {
           span->present = true;
           // n values have n-1 commas, unless the array is empty.
           span->values = values_before > 0 || !std::all_of(p_ + begin, p_ + c.close, IsWs) ? values_before + 1 : 0;
-          return true;
+          complete = true;
+          break;
         }
       }
+      if (sink && (cut || !sink->Take(span->chunks, from, complete, span->values))) {
+        input_.ReleaseUntilNeeded(scanned.front().begin, complete ? span->end : scanned.back().end);
+        sink = nullptr;
+      }
+      if (cut) return false;
+      if (complete) return true;
       progress_("reading", scanned.back().end, n_);
     }
   }
@@ -565,6 +593,7 @@ class TopLevelWalker {
   StringTable* strings_;
   const Progress& progress_;
   int threads_;
+  ScanSink* sink_;
 };
 
 // ---------------------------------------------------------------- header
@@ -701,21 +730,27 @@ Status CheckNoTrailingComma(const char* p, const Span& span, const char* section
   return Status();
 }
 
+// Moves a chunk's start past the values of the record it begins inside;
+// false when that record runs to the chunk's end.
+bool MoveToRecordStart(const char* p, Chunk* c, uint32_t fields) {
+  uint64_t skip = (fields - c->first_value % fields) % fields;
+  while (skip > 0 && c->begin < c->end) {
+    const void* comma = std::memchr(p + c->begin, ',', c->end - c->begin);
+    if (!comma) break;
+    c->begin = static_cast<size_t>(static_cast<const char*>(comma) - p) + 1;
+    ++c->first_value;
+    --skip;
+  }
+  return skip == 0 && c->begin < c->end;
+}
+
 // Moves chunk boundaries forward so that every chunk starts on a record
 // (a node or an edge): a cursor then writes whole records only, which the
 // packed edge words need.
 void AlignChunks(const char* p, Span* span, uint32_t fields) {
   std::vector<Chunk> aligned;
   for (Chunk c : span->chunks) {
-    uint64_t skip = (fields - c.first_value % fields) % fields;
-    while (skip > 0 && c.begin < c.end) {
-      const void* comma = std::memchr(p + c.begin, ',', c.end - c.begin);
-      if (!comma) break;
-      c.begin = static_cast<size_t>(static_cast<const char*>(comma) - p) + 1;
-      ++c.first_value;
-      --skip;
-    }
-    if (skip > 0 || c.begin >= c.end) {
+    if (!MoveToRecordStart(p, &c, fields)) {
       // The record runs to the end of this (tiny) chunk: the previous one takes it.
       if (!aligned.empty()) aligned.back().end = c.end;
       continue;
@@ -812,12 +847,12 @@ bool ParseRecords(const char* p, const Chunk& chunk, bool last, uint32_t fields,
 
 template <typename MakeCursor>
 Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char* section, int threads,
-                  const Progress& progress, MakeCursor make_cursor) {
+                  const Progress& progress, bool ends_array, MakeCursor make_cursor) {
   const char* p = input.bytes().data();
   std::vector<std::string> errors(chunks.size());
   std::atomic<size_t> done{0};
   ParallelFor(chunks.size(), threads, [&](size_t i) {
-    const bool last = i + 1 == chunks.size();
+    const bool last = ends_array && i + 1 == chunks.size();
     auto cursor = make_cursor(chunks[i].first_value);
     bool parsed = false;
     if constexpr (requires { cursor.ParseFast(p, chunks[i], last); }) parsed = cursor.ParseFast(p, chunks[i], last);
@@ -1052,9 +1087,175 @@ Status ParseU32Vector(InputFile& input, const Span& span, const char* section, i
   if (!s.ok()) return s;
   out->resize(span.values);
   if (out->empty()) return Status();
-  return ParseArray(input, span.chunks, section, threads, progress,
+  return ParseArray(input, span.chunks, section, threads, progress, true,
                     [&](uint64_t first) { return VectorCursor{out->data() + first}; });
 }
+
+// What each field of a node or edge record holds.
+std::vector<Field> NodeKinds(const SnapshotLayout& L) {
+  std::vector<Field> kinds(L.node_fields.size(), Field::kIgnore);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    const std::string& f = L.node_fields[i];
+    kinds[i] = f == "type"            ? Field::kType
+               : f == "name"          ? Field::kName
+               : f == "id"            ? Field::kId
+               : f == "self_size"     ? Field::kSelfSize
+               : f == "edge_count"    ? Field::kEdgeCount
+               : f == "detachedness"  ? Field::kDetachedness
+               : f == "trace_node_id" ? Field::kTraceNodeId
+                                      : Field::kIgnore;
+  }
+  return kinds;
+}
+
+std::vector<Field> EdgeKinds(const SnapshotLayout& L) {
+  std::vector<Field> kinds(L.edge_fields.size(), Field::kIgnore);
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    const std::string& f = L.edge_fields[i];
+    kinds[i] = f == "type" ? Field::kType : f == "name_or_index" ? Field::kName : f == "to_node" ? Field::kTo
+                                                                                                 : Field::kIgnore;
+  }
+  return kinds;
+}
+
+// Per node: type 1 + name 4 + id 4 + self_size 4 + first_edge 4 +
+// detachedness 1 (+ trace_node_id 4) = 18 (22) bytes.
+void AllocateNodes(Snapshot* snap, uint64_t count) {
+  snap->node_type.Reset(count);
+  snap->node_name.Reset(count);
+  snap->node_id.Reset(count);
+  snap->node_self_size.Reset(count);
+  snap->first_edge.Reset(count + 1);
+  snap->node_detachedness.Reset(count, 0);
+  if (snap->layout.has_trace_node_id()) snap->node_trace_id.Reset(count);
+}
+
+// Per edge: edge_to 4 + edge_word 4 = 8 bytes.
+void AllocateEdges(Snapshot* snap, uint64_t count) {
+  snap->edge_word.Reset(count);
+  snap->edge_to.Reset(count);
+}
+
+// Parses "nodes" and "edges" while the walk scans them, batch by batch, so
+// that each page of the array is mapped in once, not once to count its
+// commas and again to parse it (on the 1 GB file the second pass cost about
+// 0.2 s). It needs the header before the arrays, as V8 writes it, and bytes
+// that can be read again after Release() (a file mapping or bytes in
+// memory; not inflated gzip). It reports nothing: on any problem it gives
+// up, and ReadSnapshot parses the array after the walk as it would without
+// it, which finds the error and words it. Arrays are allocated from the
+// header's counts; ReadSnapshot checks them against the arrays before
+// using what was parsed here.
+class ArraysInWalk : public ScanSink {
+ public:
+  ArraysInWalk(InputFile& input, Snapshot* snap, const ReadOptions& options, int threads)
+      : input_(input), snap_(snap), options_(options), threads_(threads) {}
+
+  bool header_parsed() const { return header_parsed_; }
+  bool nodes_parsed() const { return nodes_parsed_; }
+  bool edges_parsed() const { return edges_parsed_; }
+
+  bool Begin(std::string_view key, const Sections& sections) override {
+    section_ = nullptr;
+    pending_.reset();
+    if (input_.gzip()) return false;
+    const SnapshotLayout& L = snap_->layout;
+    if (key == "nodes") {
+      if (!sections.header.present || !ParseHeader(input_.bytes().data(), sections.header, snap_).ok()) return false;
+      header_parsed_ = true;
+      const uint64_t count = snap_->header_node_count;
+      if (count == 0 || count >= (uint64_t{1} << 31)) return false;
+      kinds_ = NodeKinds(L);
+      fields_ = static_cast<uint32_t>(kinds_.size());
+      capacity_ = count * fields_;
+      AllocateNodes(snap_, count);
+      section_ = "nodes";
+      return true;
+    }
+    if (key == "edges") {
+      if (!nodes_parsed_ || options_.nodes_only) return false;
+      const uint64_t count = snap_->header_edge_count;
+      if (count >= UINT32_MAX || L.edge_types.size() > (size_t{1} << (32 - Snapshot::kEdgeNameBits))) return false;
+      node_kinds_ = std::move(kinds_);
+      node_values_ = sections.nodes.values;
+      kinds_ = EdgeKinds(L);
+      fields_ = static_cast<uint32_t>(kinds_.size());
+      capacity_ = count * fields_;
+      AllocateEdges(snap_, count);
+      section_ = "edges";
+      return true;
+    }
+    return false;
+  }
+
+  bool Take(const std::vector<Chunk>& chunks, size_t from, bool complete, uint64_t values) override {
+    // Chunks are moved to start on a record, as AlignChunks does; the last
+    // one waits for the next batch, which may take its end.
+    std::vector<Chunk> ready;
+    for (size_t i = from; i < chunks.size(); ++i) {
+      Chunk c = chunks[i];
+      if (!MoveToRecordStart(input_.bytes().data(), &c, fields_)) {
+        if (pending_) pending_->end = c.end;
+        continue;
+      }
+      if (pending_) {
+        pending_->end = c.begin;
+        ready.push_back(*pending_);
+      }
+      pending_ = c;
+    }
+    if (complete && pending_) ready.push_back(*std::exchange(pending_, std::nullopt));
+    // The ready chunks hold values up to the pending chunk's first (or all
+    // of them): the cursors must not write past the header's count.
+    const uint64_t end_value = complete ? values : pending_ ? pending_->first_value : 0;
+    if (end_value > capacity_) return Fail();
+    if (!Parse(ready, complete).ok()) return Fail();
+    if (complete) {
+      if (section_ == std::string_view("nodes")) nodes_parsed_ = true;
+      else edges_parsed_ = true;
+    }
+    return true;
+  }
+
+ private:
+  bool Fail() {
+    pending_.reset();
+    section_ = nullptr;
+    return false;
+  }
+
+  Status Parse(const std::vector<Chunk>& ready, bool ends_array) {
+    if (ready.empty()) return Status();
+    const uint32_t fields = fields_;
+    const Field* kinds = kinds_.data();
+    const SnapshotLayout& L = snap_->layout;
+    if (section_ == std::string_view("nodes")) {
+      const uint32_t types = static_cast<uint32_t>(L.node_types.size());
+      return ParseArray(input_, ready, "nodes", threads_, Progress{}, ends_array, [&](uint64_t first) {
+        return NodeCursor{snap_, kinds, fields, types, first / fields, static_cast<uint32_t>(first % fields)};
+      });
+    }
+    const uint32_t types = static_cast<uint32_t>(L.edge_types.size());
+    const uint32_t node_fields = static_cast<uint32_t>(node_kinds_.size());
+    return ParseArray(input_, ready, "edges", threads_, Progress{}, ends_array, [&](uint64_t first) {
+      return EdgeCursor{snap_,        kinds,           fields,     types,
+                        node_fields,  node_values_,    &overflow_mutex_,
+                        first / fields, static_cast<uint32_t>(first % fields)};
+    });
+  }
+
+  InputFile& input_;
+  Snapshot* snap_;
+  const ReadOptions& options_;
+  int threads_;
+  bool header_parsed_ = false, nodes_parsed_ = false, edges_parsed_ = false;
+  const char* section_ = nullptr;
+  std::vector<Field> kinds_, node_kinds_;
+  uint32_t fields_ = 0;
+  uint64_t capacity_ = 0, node_values_ = 0;
+  std::optional<Chunk> pending_;
+  std::mutex overflow_mutex_;
+};
 
 // Byte offset of the value with this index in an array (for error messages
 // about values whose problem is only seen after parsing).
@@ -1075,8 +1276,10 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   Snapshot snap;
   snap.strings.SetFile(p);
   Sections sec;
+  ArraysInWalk in_walk(input, &snap, options, threads);
   {
-    TopLevelWalker walker(input, &snap.strings, options.progress, threads, options.chunk_bytes);
+    TopLevelWalker walker(input, &snap.strings, options.progress, threads, options.chunk_bytes,
+                          options.parse_arrays_in_walk ? &in_walk : nullptr);
     Status s = walker.Walk(&sec);
     if (!s.ok()) return s;
   }
@@ -1105,28 +1308,16 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
     snap.missing = "the file has no \"strings\" array";
   }
 
-  Status s = ParseHeader(p, sec.header, &snap);
+  Status s = in_walk.header_parsed() ? Status() : ParseHeader(p, sec.header, &snap);
   if (!s.ok()) return s;
   SnapshotLayout& L = snap.layout;
   const uint32_t nf = static_cast<uint32_t>(L.node_fields.size());
   const uint32_t ef = static_cast<uint32_t>(L.edge_fields.size());
 
   // Nodes.
-  std::vector<Field> node_kinds(nf, Field::kIgnore);
-  for (uint32_t i = 0; i < nf; ++i) {
-    const std::string& f = L.node_fields[i];
-    node_kinds[i] = f == "type"            ? Field::kType
-                    : f == "name"          ? Field::kName
-                    : f == "id"            ? Field::kId
-                    : f == "self_size"     ? Field::kSelfSize
-                    : f == "edge_count"    ? Field::kEdgeCount
-                    : f == "detachedness"  ? Field::kDetachedness
-                    : f == "trace_node_id" ? Field::kTraceNodeId
-                                           : Field::kIgnore;
-  }
+  const std::vector<Field> node_kinds = NodeKinds(L);
   s = CheckRecords(p, sec.nodes, "nodes", nf, snap.header_node_count, sec.header);
   if (!s.ok()) return s;
-  AlignChunks(p, &sec.nodes, nf);
   const uint64_t node_values = sec.nodes.values;
   const uint64_t node_count = node_values / nf;
   if (node_count == 0) return Status::Error(fmt::format("byte {}: \"nodes\" is empty", sec.nodes.begin));
@@ -1135,29 +1326,20 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   if (snap.root >= node_count)
     return Status::Error(fmt::format("byte {}: root_index points past the last node", sec.header.begin));
   snap.node_count = static_cast<uint32_t>(node_count);
-  snap.node_type.Reset(node_count);
-  snap.node_name.Reset(node_count);
-  snap.node_id.Reset(node_count);
-  snap.node_self_size.Reset(node_count);
-  snap.first_edge.Reset(node_count + 1);
-  snap.node_detachedness.Reset(node_count, 0);
-  if (L.has_trace_node_id()) snap.node_trace_id.Reset(node_count);
-  s = ParseArray(input, sec.nodes.chunks, "nodes", threads, options.progress, [&](uint64_t first) {
-    return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
-                      static_cast<uint32_t>(first % nf)};
-  });
-  if (!s.ok()) return s;
+  if (!in_walk.nodes_parsed()) {
+    AlignChunks(p, &sec.nodes, nf);
+    AllocateNodes(&snap, node_count);
+    s = ParseArray(input, sec.nodes.chunks, "nodes", threads, options.progress, true, [&](uint64_t first) {
+      return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
+                        static_cast<uint32_t>(first % nf)};
+    });
+    if (!s.ok()) return s;
+  }
 
   // Edges.
-  std::vector<Field> edge_kinds(ef, Field::kIgnore);
-  for (uint32_t i = 0; i < ef; ++i) {
-    const std::string& f = L.edge_fields[i];
-    edge_kinds[i] = f == "type" ? Field::kType : f == "name_or_index" ? Field::kName : f == "to_node" ? Field::kTo
-                                                                                                        : Field::kIgnore;
-  }
+  const std::vector<Field> edge_kinds = EdgeKinds(L);
   s = CheckRecords(p, sec.edges, "edges", ef, snap.header_edge_count, sec.header);
   if (!s.ok()) return s;
-  AlignChunks(p, &sec.edges, ef);
   const uint64_t edge_count = sec.edges.values / ef;
   if (edge_count >= UINT32_MAX) return Status::Error("more than 2^32 edges are not supported");
   // Edge counts per node become offsets (first_edge holds the counts until now).
@@ -1180,16 +1362,23 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   if (L.edge_types.size() > (size_t{1} << (32 - Snapshot::kEdgeNameBits)))
     return Status::Error(fmt::format("byte {}: meta.edge_types lists {} types, more than the {} oomkit can hold",
                                      sec.header.begin, L.edge_types.size(), 1 << (32 - Snapshot::kEdgeNameBits)));
-  snap.edge_word.Reset(snap.edge_count);
-  std::mutex overflow_mutex;
-  snap.edge_to.Reset(snap.edge_count);
-  if (!options.nodes_only) s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, [&](uint64_t first) {
-    return EdgeCursor{&snap,          edge_kinds.data(),
-                      ef,             static_cast<uint32_t>(L.edge_types.size()),
-                      nf,             node_values, &overflow_mutex,
-                      first / ef,     static_cast<uint32_t>(first % ef)};
-  });
-  if (!s.ok()) return s;
+  if (!in_walk.edges_parsed()) {
+    // What a parse during the walk left before it gave up.
+    snap.edge_name_overflow.clear();
+    AlignChunks(p, &sec.edges, ef);
+    AllocateEdges(&snap, snap.edge_count);
+    std::mutex overflow_mutex;
+    if (!options.nodes_only)
+      s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, true, [&](uint64_t first) {
+        return EdgeCursor{&snap,          edge_kinds.data(),
+                          ef,             static_cast<uint32_t>(L.edge_types.size()),
+                          nf,             node_values, &overflow_mutex,
+                          first / ef,     static_cast<uint32_t>(first % ef)};
+      });
+    if (!s.ok()) return s;
+  }
+
+  snap.arrays_parsed_in_walk = in_walk.nodes_parsed() && in_walk.edges_parsed();
 
   // Small optional sections.
   if (sec.locations.present && !L.location_fields.empty()) {

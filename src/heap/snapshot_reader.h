@@ -27,6 +27,10 @@ struct ReadOptions {
   // Read nodes and strings only: the snapshot then has no edges (edge_count
   // 0). For what needs ids and names alone, such as a leak baseline.
   bool nodes_only = false;
+  // Parse the node and edge arrays while the walk scans them (each page is
+  // then read once); false parses them after the walk. Both give the same
+  // snapshot and the same errors; tests compare them.
+  bool parse_arrays_in_walk = true;
   Progress progress;
 };
 

@@ -2,9 +2,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "heap/test_support.h"
@@ -292,6 +294,19 @@ TEST(SnapshotReader, ChunkBoundariesInsideRecords) {
   }
 }
 
+// Two reads of the same bytes: true when both read (the caller compares
+// what they read), else a failure unless both failed in the same words.
+bool BothRead(const Result<Snapshot>& a, const Result<Snapshot>& b, const std::string& what) {
+  if (a.ok() != b.ok()) {
+    ADD_FAILURE() << what << ": " << (a.ok() ? b.error() : a.error());
+    return false;
+  }
+  if (!a.ok()) {
+    EXPECT_EQ(a.error(), b.error()) << what;
+  }
+  return a.ok();
+}
+
 // With two threads a long "strings" array is read in two halves at once
 // (chunk_bytes sets what is long). The strings, a file cut anywhere inside
 // them (--partial) and a bad string in either half must come out as read
@@ -315,11 +330,7 @@ TEST(SnapshotReader, StringsReadInTwoHalvesAsInOrder) {
     return ReadSnapshot(InputFile::FromBytes(bytes), o);
   };
   auto same = [](const Result<Snapshot>& a, const Result<Snapshot>& b, const std::string& what) {
-    ASSERT_EQ(a.ok(), b.ok()) << what << ": " << (a.ok() ? b.error() : a.error());
-    if (!a.ok()) {
-      EXPECT_EQ(a.error(), b.error()) << what;
-      return;
-    }
+    if (!BothRead(a, b, what)) return;
     ASSERT_EQ(a.value().strings.size(), b.value().strings.size()) << what;
     for (uint32_t i = 0; i < a.value().strings.size(); ++i)
       ASSERT_EQ(a.value().strings[i], b.value().strings[i]) << what << " string " << i;
@@ -375,6 +386,102 @@ TEST(SnapshotReader, WhiteSpaceAroundNumbersReadsTheSame) {
   auto big = ReadText(Tiny("9,0,1,0,1,0, 3,1,3,10000000000,1,0, 2,2,5,20,0,0"));
   ASSERT_FALSE(big.ok());
   EXPECT_NE(big.error().find("does not fit in 32 bits"), std::string::npos) << big.error();
+}
+
+// The node and edge arrays are parsed as the walk scans them, or after it
+// (when the header comes last, the input is inflated gzip, or anything looks
+// wrong). Both ways must read the same graph and give the same error, with
+// records across chunk boundaries at every field and any thread count.
+TEST(SnapshotReader, ArraysParsedInTheWalkAsAfterIt) {
+  auto in = InputFile::Open(SharedPath("fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz"));
+  ASSERT_TRUE(in.ok());
+  const std::string text(in.value().bytes().data(), in.value().bytes().size());
+  auto read = [](const std::string& bytes, bool in_walk, int threads, size_t chunk_bytes) {
+    ReadOptions o;
+    o.threads = threads;
+    o.chunk_bytes = chunk_bytes;
+    o.parse_arrays_in_walk = in_walk;
+    return ReadSnapshot(InputFile::FromBytes(bytes), o);
+  };
+  auto same = [](const Result<Snapshot>& a, const Result<Snapshot>& b, const std::string& what) {
+    if (!BothRead(a, b, what)) return;
+    const Snapshot& x = a.value();
+    const Snapshot& y = b.value();
+    ASSERT_EQ(x.node_count, y.node_count) << what;
+    ASSERT_EQ(x.edge_count, y.edge_count) << what;
+    // One check per array (a check per element costs a sanitized run minutes).
+    auto first_difference = [](const auto& u, const auto& v) -> std::string {
+      if (u.size() != v.size()) return fmt::format("sizes {} and {}", u.size(), v.size());
+      auto [p, q] = std::mismatch(u.begin(), u.end(), v.begin());
+      return p == u.end() ? "" : fmt::format("index {}: {} and {}", p - u.begin(), uint64_t{*p}, uint64_t{*q});
+    };
+    EXPECT_EQ(first_difference(x.node_type, y.node_type), "") << what << ", node_type";
+    EXPECT_EQ(first_difference(x.node_name, y.node_name), "") << what << ", node_name";
+    EXPECT_EQ(first_difference(x.node_id, y.node_id), "") << what << ", node_id";
+    EXPECT_EQ(first_difference(x.node_self_size, y.node_self_size), "") << what << ", node_self_size";
+    EXPECT_EQ(first_difference(x.node_detachedness, y.node_detachedness), "") << what << ", node_detachedness";
+    EXPECT_EQ(first_difference(x.first_edge, y.first_edge), "") << what << ", first_edge";
+    EXPECT_EQ(first_difference(x.edge_word, y.edge_word), "") << what << ", edge_word";
+    EXPECT_EQ(first_difference(x.edge_to, y.edge_to), "") << what << ", edge_to";
+    EXPECT_EQ(x.edge_name_overflow, y.edge_name_overflow) << what;
+  };
+  auto after = read(text, false, 1, 8 << 20);
+  ASSERT_TRUE(after.ok()) << after.error();
+  EXPECT_FALSE(after.value().arrays_parsed_in_walk);
+  // Tiny chunks put a record across every boundary but cost a sanitized run
+  // seconds each: one thread count for them, all three for the rest.
+  for (size_t chunk : {13, 97, 1000, 8 << 20}) {
+    for (int threads : {1, 2, 3}) {
+      if (chunk < 1000 && threads != 2) continue;
+      auto walk = read(text, true, threads, chunk);
+      ASSERT_TRUE(walk.ok()) << walk.error();
+      EXPECT_TRUE(walk.value().arrays_parsed_in_walk) << "chunk " << chunk;
+      same(after, walk, "chunk " + std::to_string(chunk) + ", " + std::to_string(threads) + " threads");
+    }
+  }
+
+  const size_t nodes_at = text.find("\"nodes\""), edges_at = text.find("\"edges\""),
+               edges_end = text.find(']', edges_at);
+  ASSERT_TRUE(nodes_at < edges_at && edges_end != std::string::npos);
+  // Single bytes changed inside the arrays: most changes give an error (a
+  // type past the list, to_node off a node, counts that no longer add up),
+  // the rest another valid graph.
+  uint64_t state = 12345;
+  auto next = [&](size_t bound) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<size_t>((state >> 33) % bound);
+  };
+  const std::string replacements = "0123456789,x] \n";
+  for (int i = 0; i < 40; ++i) {
+    std::string bad = text;
+    const size_t at = nodes_at + 9 + next(edges_end - nodes_at - 9);
+    bad[at] = replacements[next(replacements.size())];
+    const std::string what = fmt::format("byte {} set to '{}'", at, bad[at]);
+    same(read(bad, false, 1, 4096), read(bad, true, 2, 4096), what);
+  }
+  // The header's counts off by one, the file cut inside each array.
+  for (auto [from, to] : {std::pair{"\"node_count\":", "\"node_count\":1"}, {"\"edge_count\":", "\"edge_count\":1"}}) {
+    std::string bad = text;
+    bad.replace(bad.find(from), std::string_view(from).size(), to);
+    same(read(bad, false, 1, 1000), read(bad, true, 2, 1000), to);
+  }
+  for (size_t cut : {nodes_at + 5000, edges_at + 5000}) {
+    const std::string prefix = text.substr(0, cut);
+    same(read(prefix, false, 1, 1000), read(prefix, true, 2, 1000), "cut at " + std::to_string(cut));
+  }
+  // The header after the arrays: they are parsed after the walk.
+  const size_t header_end = text.rfind(',', nodes_at);
+  std::string moved;
+  moved.reserve(text.size() + 2);
+  moved += '{';
+  moved.append(text, header_end + 1, text.rfind('}') - header_end - 1);
+  moved += ',';
+  moved.append(text, 1, header_end - 1);
+  moved += '}';
+  auto late = read(moved, true, 2, 1000);
+  ASSERT_TRUE(late.ok()) << late.error();
+  EXPECT_FALSE(late.value().arrays_parsed_in_walk);
+  same(after, late, "header last");
 }
 
 TEST(SnapshotReader, ObsoleteLayoutWithExtraColumns) {
