@@ -64,8 +64,8 @@ struct Sections {
 class ScanSink {
  public:
   virtual ~ScanSink() = default;
-  // Whether it takes the array `key`, whose scan begins now.
-  virtual bool Begin(std::string_view key, const Sections& sections) = 0;
+  // Whether it takes the array `key`, whose scan begins now at byte `begin`.
+  virtual bool Begin(std::string_view key, const Sections& sections, size_t begin) = 0;
   // chunks[from, end) are new, their pages still mapped; `complete`: the
   // array ends with them and holds `values` numbers. False: it gave up, and
   // the walk releases the pages of the rest itself.
@@ -143,7 +143,7 @@ class TopLevelWalker {
           return Status::Error(fmt::format("byte {}: expected '[' to open {}, found {}", pos, Quote(key),
                                            Describe(p_, n_, pos)));
         Span scanned;
-        ScanSink* sink = sink_ && sink_->Begin(key, *out) ? sink_ : nullptr;
+        ScanSink* sink = sink_ && sink_->Begin(key, *out, pos + 1) ? sink_ : nullptr;
         if (!ScanNumberArray(pos + 1, &scanned, sink)) return Cut(out, n_, key);
         *span = std::move(scanned);
         pos = span->end + 1;
@@ -1155,7 +1155,7 @@ class ArraysInWalk : public ScanSink {
   bool nodes_parsed() const { return nodes_parsed_; }
   bool edges_parsed() const { return edges_parsed_; }
 
-  bool Begin(std::string_view key, const Sections& sections) override {
+  bool Begin(std::string_view key, const Sections& sections, size_t begin) override {
     section_ = nullptr;
     pending_.reset();
     if (input_.gzip()) return false;
@@ -1168,6 +1168,7 @@ class ArraysInWalk : public ScanSink {
       kinds_ = NodeKinds(L);
       fields_ = static_cast<uint32_t>(kinds_.size());
       capacity_ = count * fields_;
+      if (!Fits(begin)) return false;
       AllocateNodes(snap_, count);
       section_ = "nodes";
       return true;
@@ -1181,6 +1182,7 @@ class ArraysInWalk : public ScanSink {
       kinds_ = EdgeKinds(L);
       fields_ = static_cast<uint32_t>(kinds_.size());
       capacity_ = count * fields_;
+      if (!Fits(begin)) return false;
       AllocateEdges(snap_, count);
       section_ = "edges";
       return true;
@@ -1218,6 +1220,15 @@ class ArraysInWalk : public ScanSink {
   }
 
  private:
+  // The arrays are allocated before their values are counted: a header count
+  // is believed only if the rest of the file could hold that many values
+  // (a digit and a comma each), so that a bad header cannot make the
+  // reader ask for more memory than the file's size warrants.
+  bool Fits(size_t begin) const {
+    const size_t rest = input_.bytes().size() - std::min(begin, input_.bytes().size());
+    return fields_ > 0 && capacity_ <= rest / 2 + 1;
+  }
+
   bool Fail() {
     pending_.reset();
     section_ = nullptr;

@@ -1,8 +1,10 @@
 #include "heap/snapshot_reader.h"
 
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -482,6 +484,45 @@ TEST(SnapshotReader, ArraysParsedInTheWalkAsAfterIt) {
   ASSERT_TRUE(late.ok()) << late.error();
   EXPECT_FALSE(late.value().arrays_parsed_in_walk);
   same(after, late, "header last");
+}
+
+// The node and edge arrays are allocated from the header before their values
+// are counted: counts far past what the file could hold, 2e9 nodes (36 GB)
+// or 4e9 edges (32 GB), must not be asked for on the header's word.
+TEST(SnapshotReader, HeaderCountsPastTheFileAreNotAllocated) {
+  auto in = InputFile::Open(SharedPath("fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz"));
+  ASSERT_TRUE(in.ok());
+  const std::string text(in.value().bytes().data(), in.value().bytes().size());
+  auto read = [](const std::string& bytes, bool in_walk) {
+    ReadOptions o;
+    o.threads = 2;
+    o.parse_arrays_in_walk = in_walk;
+    return ReadSnapshot(InputFile::FromBytes(bytes), o);
+  };
+  for (auto [key, count] : {std::pair{"\"node_count\":", "1999999999"}, {"\"edge_count\":", "4000000000"}}) {
+    std::string bad = text;
+    const size_t at = bad.find(key) + std::string_view(key).size();
+    bad.replace(at, bad.find_first_not_of("0123456789", at) - at, count);
+    auto after_walk = read(bad, false);
+    ASSERT_FALSE(after_walk.ok()) << key << count;
+    EXPECT_NE(after_walk.error().find(count), std::string::npos) << after_walk.error();
+    auto walk = read(bad, true);
+    ASSERT_FALSE(walk.ok()) << key << count;
+    EXPECT_EQ(walk.error(), after_walk.error());
+#ifndef OOMKIT_SANITIZED  // the sanitizers' shadow memory does not fit under an address-space limit
+    // Under a 6 GiB address-space limit such an allocation throws: the child
+    // exits 0 only when the reader gave the same error as the parse after
+    // the walk.
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    auto limited_read = [&] {
+      const rlimit limit{6ull << 30, 6ull << 30};
+      setrlimit(RLIMIT_AS, &limit);
+      auto limited = read(bad, true);
+      std::_Exit(!limited.ok() && limited.error() == after_walk.error() ? 0 : 1);
+    };
+    EXPECT_EXIT(limited_read(), ::testing::ExitedWithCode(0), "") << key << count;
+#endif
+  }
 }
 
 TEST(SnapshotReader, ObsoleteLayoutWithExtraColumns) {
