@@ -746,18 +746,42 @@ bool MoveToRecordStart(const char* p, Chunk* c, uint32_t fields) {
 
 // Moves chunk boundaries forward so that every chunk starts on a record
 // (a node or an edge): a cursor then writes whole records only, which the
-// packed edge words need.
+// packed edge words need. Chunks come in order, all at once or batch by
+// batch; the last one is held back, as the next may move its end.
+class RecordAligner {
+ public:
+  RecordAligner(const char* p, uint32_t fields) : p_(p), fields_(fields) {}
+
+  void Add(Chunk c, std::vector<Chunk>* ready) {
+    if (!MoveToRecordStart(p_, &c, fields_)) {
+      // The record runs to the end of this (tiny) chunk: the previous one takes it.
+      if (pending_) pending_->end = c.end;
+      return;
+    }
+    if (pending_) {
+      pending_->end = c.begin;
+      ready->push_back(*pending_);
+    }
+    pending_ = c;
+  }
+  // The array ends: the held chunk is ready too.
+  void Finish(std::vector<Chunk>* ready) {
+    if (pending_) ready->push_back(*std::exchange(pending_, std::nullopt));
+  }
+  // Where the chunks handed out so far end, in values.
+  uint64_t ready_values() const { return pending_ ? pending_->first_value : 0; }
+
+ private:
+  const char* p_;
+  uint32_t fields_;
+  std::optional<Chunk> pending_;
+};
+
 void AlignChunks(const char* p, Span* span, uint32_t fields) {
   std::vector<Chunk> aligned;
-  for (Chunk c : span->chunks) {
-    if (!MoveToRecordStart(p, &c, fields)) {
-      // The record runs to the end of this (tiny) chunk: the previous one takes it.
-      if (!aligned.empty()) aligned.back().end = c.end;
-      continue;
-    }
-    if (!aligned.empty()) aligned.back().end = c.begin;
-    aligned.push_back(c);
-  }
+  RecordAligner aligner(p, fields);
+  for (const Chunk& c : span->chunks) aligner.Add(c, &aligned);
+  aligner.Finish(&aligned);
   span->chunks = std::move(aligned);
 }
 
@@ -1091,6 +1115,31 @@ Status ParseU32Vector(InputFile& input, const Span& span, const char* section, i
                     [&](uint64_t first) { return VectorCursor{out->data() + first}; });
 }
 
+// The node and edge arrays' parse over aligned chunks, during the walk or
+// after it; `ends_array`: the last chunk ends at the array's ']'.
+Status ParseNodes(InputFile& input, const std::vector<Chunk>& chunks, Snapshot* snap, const Field* kinds, int threads,
+                  const Progress& progress, bool ends_array) {
+  const SnapshotLayout& L = snap->layout;
+  const uint32_t nf = static_cast<uint32_t>(L.node_fields.size());
+  const uint32_t types = static_cast<uint32_t>(L.node_types.size());
+  return ParseArray(input, chunks, "nodes", threads, progress, ends_array, [&](uint64_t first) {
+    return NodeCursor{snap, kinds, nf, types, first / nf, static_cast<uint32_t>(first % nf)};
+  });
+}
+
+Status ParseEdges(InputFile& input, const std::vector<Chunk>& chunks, Snapshot* snap, const Field* kinds,
+                  uint64_t node_values, std::mutex* overflow_mutex, int threads, const Progress& progress,
+                  bool ends_array) {
+  const SnapshotLayout& L = snap->layout;
+  const uint32_t nf = static_cast<uint32_t>(L.node_fields.size());
+  const uint32_t ef = static_cast<uint32_t>(L.edge_fields.size());
+  const uint32_t types = static_cast<uint32_t>(L.edge_types.size());
+  return ParseArray(input, chunks, "edges", threads, progress, ends_array, [&](uint64_t first) {
+    return EdgeCursor{snap, kinds, ef, types, nf, node_values, overflow_mutex, first / ef,
+                      static_cast<uint32_t>(first % ef)};
+  });
+}
+
 // What each field of a node or edge record holds.
 std::vector<Field> NodeKinds(const SnapshotLayout& L) {
   std::vector<Field> kinds(L.node_fields.size(), Field::kIgnore);
@@ -1130,10 +1179,12 @@ void AllocateNodes(Snapshot* snap, uint64_t count) {
   if (snap->layout.has_trace_node_id()) snap->node_trace_id.Reset(count);
 }
 
-// Per edge: edge_to 4 + edge_word 4 = 8 bytes.
+// Per edge: edge_to 4 + edge_word 4 = 8 bytes (and the rare names past
+// 2^28 in edge_name_overflow, emptied here of what a parse that gave up left).
 void AllocateEdges(Snapshot* snap, uint64_t count) {
   snap->edge_word.Reset(count);
   snap->edge_to.Reset(count);
+  snap->edge_name_overflow.clear();
 }
 
 // Parses "nodes" and "edges" while the walk scans them, batch by batch, so
@@ -1156,61 +1207,35 @@ class ArraysInWalk : public ScanSink {
   bool edges_parsed() const { return edges_parsed_; }
 
   bool Begin(std::string_view key, const Sections& sections, size_t begin) override {
-    section_ = nullptr;
-    pending_.reset();
+    Fail();
     if (input_.gzip()) return false;
     const SnapshotLayout& L = snap_->layout;
     if (key == "nodes") {
       if (!sections.header.present || !ParseHeader(input_.bytes().data(), sections.header, snap_).ok()) return false;
       header_parsed_ = true;
       const uint64_t count = snap_->header_node_count;
-      if (count == 0 || count >= (uint64_t{1} << 31)) return false;
-      kinds_ = NodeKinds(L);
-      fields_ = static_cast<uint32_t>(kinds_.size());
-      capacity_ = count * fields_;
-      if (!Fits(begin)) return false;
+      if (count == 0 || count >= (uint64_t{1} << 31) || !Start(NodeKinds(L), count, begin, "nodes")) return false;
       AllocateNodes(snap_, count);
-      section_ = "nodes";
       return true;
     }
     if (key == "edges") {
       if (!nodes_parsed_ || options_.nodes_only) return false;
       const uint64_t count = snap_->header_edge_count;
       if (count >= UINT32_MAX || L.edge_types.size() > (size_t{1} << (32 - Snapshot::kEdgeNameBits))) return false;
-      node_kinds_ = std::move(kinds_);
       node_values_ = sections.nodes.values;
-      kinds_ = EdgeKinds(L);
-      fields_ = static_cast<uint32_t>(kinds_.size());
-      capacity_ = count * fields_;
-      if (!Fits(begin)) return false;
+      if (!Start(EdgeKinds(L), count, begin, "edges")) return false;
       AllocateEdges(snap_, count);
-      section_ = "edges";
       return true;
     }
     return false;
   }
 
   bool Take(const std::vector<Chunk>& chunks, size_t from, bool complete, uint64_t values) override {
-    // Chunks are moved to start on a record, as AlignChunks does; the last
-    // one waits for the next batch, which may take its end.
     std::vector<Chunk> ready;
-    for (size_t i = from; i < chunks.size(); ++i) {
-      Chunk c = chunks[i];
-      if (!MoveToRecordStart(input_.bytes().data(), &c, fields_)) {
-        if (pending_) pending_->end = c.end;
-        continue;
-      }
-      if (pending_) {
-        pending_->end = c.begin;
-        ready.push_back(*pending_);
-      }
-      pending_ = c;
-    }
-    if (complete && pending_) ready.push_back(*std::exchange(pending_, std::nullopt));
-    // The ready chunks hold values up to the pending chunk's first (or all
-    // of them): the cursors must not write past the header's count.
-    const uint64_t end_value = complete ? values : pending_ ? pending_->first_value : 0;
-    if (end_value > capacity_) return Fail();
+    for (size_t i = from; i < chunks.size(); ++i) aligner_->Add(chunks[i], &ready);
+    if (complete) aligner_->Finish(&ready);
+    // The cursors must not write past the header's count.
+    if ((complete ? values : aligner_->ready_values()) > capacity_) return Fail();
     if (!Parse(ready, complete).ok()) return Fail();
     if (complete) {
       if (section_ == std::string_view("nodes")) nodes_parsed_ = true;
@@ -1220,39 +1245,34 @@ class ArraysInWalk : public ScanSink {
   }
 
  private:
-  // The arrays are allocated before their values are counted: a header count
+  // Sets up the parse of `count` records of `section` starting at byte
+  // `begin`. The arrays are allocated before their values are counted: a header count
   // is believed only if the rest of the file could hold that many values
   // (a digit and a comma each), so that a bad header cannot make the
   // reader ask for more memory than the file's size warrants.
-  bool Fits(size_t begin) const {
+  bool Start(std::vector<Field> kinds, uint64_t count, size_t begin, const char* section) {
+    kinds_ = std::move(kinds);
+    fields_ = static_cast<uint32_t>(kinds_.size());
+    capacity_ = count * fields_;
     const size_t rest = input_.bytes().size() - std::min(begin, input_.bytes().size());
-    return fields_ > 0 && capacity_ <= rest / 2 + 1;
+    if (fields_ == 0 || capacity_ > rest / 2 + 1) return false;
+    aligner_.emplace(input_.bytes().data(), fields_);
+    section_ = section;
+    return true;
   }
 
   bool Fail() {
-    pending_.reset();
+    aligner_.reset();
     section_ = nullptr;
     return false;
   }
 
   Status Parse(const std::vector<Chunk>& ready, bool ends_array) {
     if (ready.empty()) return Status();
-    const uint32_t fields = fields_;
-    const Field* kinds = kinds_.data();
-    const SnapshotLayout& L = snap_->layout;
-    if (section_ == std::string_view("nodes")) {
-      const uint32_t types = static_cast<uint32_t>(L.node_types.size());
-      return ParseArray(input_, ready, "nodes", threads_, Progress{}, ends_array, [&](uint64_t first) {
-        return NodeCursor{snap_, kinds, fields, types, first / fields, static_cast<uint32_t>(first % fields)};
-      });
-    }
-    const uint32_t types = static_cast<uint32_t>(L.edge_types.size());
-    const uint32_t node_fields = static_cast<uint32_t>(node_kinds_.size());
-    return ParseArray(input_, ready, "edges", threads_, Progress{}, ends_array, [&](uint64_t first) {
-      return EdgeCursor{snap_,        kinds,           fields,     types,
-                        node_fields,  node_values_,    &overflow_mutex_,
-                        first / fields, static_cast<uint32_t>(first % fields)};
-    });
+    if (section_ == std::string_view("nodes"))
+      return ParseNodes(input_, ready, snap_, kinds_.data(), threads_, Progress{}, ends_array);
+    return ParseEdges(input_, ready, snap_, kinds_.data(), node_values_, &overflow_mutex_, threads_, Progress{},
+                      ends_array);
   }
 
   InputFile& input_;
@@ -1261,10 +1281,10 @@ class ArraysInWalk : public ScanSink {
   int threads_;
   bool header_parsed_ = false, nodes_parsed_ = false, edges_parsed_ = false;
   const char* section_ = nullptr;
-  std::vector<Field> kinds_, node_kinds_;
+  std::vector<Field> kinds_;
   uint32_t fields_ = 0;
   uint64_t capacity_ = 0, node_values_ = 0;
-  std::optional<Chunk> pending_;
+  std::optional<RecordAligner> aligner_;
   std::mutex overflow_mutex_;
 };
 
@@ -1340,10 +1360,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   if (!in_walk.nodes_parsed()) {
     AlignChunks(p, &sec.nodes, nf);
     AllocateNodes(&snap, node_count);
-    s = ParseArray(input, sec.nodes.chunks, "nodes", threads, options.progress, true, [&](uint64_t first) {
-      return NodeCursor{&snap, node_kinds.data(), nf, static_cast<uint32_t>(L.node_types.size()), first / nf,
-                        static_cast<uint32_t>(first % nf)};
-    });
+    s = ParseNodes(input, sec.nodes.chunks, &snap, node_kinds.data(), threads, options.progress, true);
     if (!s.ok()) return s;
   }
 
@@ -1374,18 +1391,12 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
     return Status::Error(fmt::format("byte {}: meta.edge_types lists {} types, more than the {} oomkit can hold",
                                      sec.header.begin, L.edge_types.size(), 1 << (32 - Snapshot::kEdgeNameBits)));
   if (!in_walk.edges_parsed()) {
-    // What a parse during the walk left before it gave up.
-    snap.edge_name_overflow.clear();
     AlignChunks(p, &sec.edges, ef);
     AllocateEdges(&snap, snap.edge_count);
     std::mutex overflow_mutex;
     if (!options.nodes_only)
-      s = ParseArray(input, sec.edges.chunks, "edges", threads, options.progress, true, [&](uint64_t first) {
-        return EdgeCursor{&snap,          edge_kinds.data(),
-                          ef,             static_cast<uint32_t>(L.edge_types.size()),
-                          nf,             node_values, &overflow_mutex,
-                          first / ef,     static_cast<uint32_t>(first % ef)};
-      });
+      s = ParseEdges(input, sec.edges.chunks, &snap, edge_kinds.data(), node_values, &overflow_mutex, threads,
+                     options.progress, true);
     if (!s.ok()) return s;
   }
 
