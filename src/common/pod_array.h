@@ -2,27 +2,46 @@
 // creation. The heap engine allocates arrays of tens of millions of entries
 // that are written in full right after; zero-filling them first would touch
 // every page twice. Use Fill() where zeros are needed.
+//
+// The storage is plain malloc'd bytes, so that an array no longer needed can
+// hand them to an array of another element type (Recast) instead of being
+// freed while the next one asks the kernel for fresh pages: on the hosts we
+// measure, a fresh page costs a fault and a clear, about 0.7 s per GB.
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <type_traits>
 
 namespace oomkit {
 
 template <typename T>
 class PodArray {
-  static_assert(std::is_trivially_copyable_v<T>);
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_default_constructible_v<T>);
+  static_assert(alignof(T) <= alignof(std::max_align_t));
 
  public:
   PodArray() = default;
-  explicit PodArray(size_t size) : data_(size ? new T[size] : nullptr), size_(size) {}
+  explicit PodArray(size_t size) : data_(Allocate(size)), size_(size) {}
   PodArray(size_t size, T value) : PodArray(size) { Fill(value); }
 
   void Reset(size_t size) { *this = PodArray(size); }
   void Reset(size_t size, T value) { *this = PodArray(size, value); }
   void Release() { *this = PodArray(); }
+  // This array's storage as `size` values of U (contents undefined); this
+  // array is left empty. The storage must hold them.
+  template <typename U>
+  PodArray<U> Recast(size_t size) && {
+    if (size * sizeof(U) > bytes()) throw std::bad_alloc();
+    PodArray<U> out;
+    out.data_.reset(reinterpret_cast<U*>(data_.release()));
+    out.size_ = size;
+    size_ = 0;
+    return out;
+  }
   void Fill(T value) {
     if constexpr (sizeof(T) == 1) {
       if (size_) std::memset(data_.get(), static_cast<int>(value), size_);
@@ -44,7 +63,19 @@ class PodArray {
   const T* end() const { return data_.get() + size_; }
 
  private:
-  std::unique_ptr<T[]> data_;
+  template <typename U>
+  friend class PodArray;
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  static T* Allocate(size_t size) {
+    if (size == 0) return nullptr;
+    if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
+    void* p = std::malloc(size * sizeof(T));
+    if (!p) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  std::unique_ptr<T[], Free> data_;
   size_t size_ = 0;
 };
 
