@@ -1,5 +1,6 @@
 #include "heap/analysis.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <tuple>
@@ -144,18 +145,22 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // they take the second core while the dominators' sequential steps run.
   // The distances' queue holds the frontier only, so they add 4 B/node (the
   // result) to the dominators' peak, the statistics 1 B/node.
-  // The plain objects' interfaces read the graph and names alone too: they
-  // fill the rest of that core's wait.
+  // The plain objects' interfaces read the graph and names alone too. The
+  // three are pieces that either core takes when free: the dominators' core
+  // is often done first and takes the statistics or the interfaces.
   const bool infer_interfaces = !options.interfaces_from && !options.interfaces;
   std::vector<InterfaceDefinition> inferred;
+  std::atomic<int> next_piece{0};
   a.tree = ComputeDominators(
       s, std::move(edges), a.self_size, arrays, threads, options.progress,
       [&] { if (devtools) ReattributeShallowSizes(s, &a.self_size, arrays); },
       [&] {
         if (!options.summary) return;
-        a.distance = ComputeDistances(s, options.semantics, weakmaps);
-        a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
-        if (infer_interfaces) inferred = InferInterfaces(s);
+        for (int piece; (piece = next_piece.fetch_add(1)) < 3;) {
+          if (piece == 0) a.distance = ComputeDistances(s, options.semantics, weakmaps);
+          if (piece == 1) a.statistics = ComputeStatistics(s, a);  // reads shallow sizes and names' indexes: 1 B/node
+          if (piece == 2 && infer_interfaces) inferred = InferInterfaces(s);
+        }
       });
   // What is left takes at most two arrays at once (the class names and the
   // class of each node).

@@ -330,11 +330,8 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
     if (o != s.root) tree.children[tree.first_child[tree.dominator[o]]++] = o;
   for (uint32_t o = node_count; o > 0; --o) tree.first_child[o] = tree.first_child[o - 1];
   tree.first_child[0] = 0;
-  if (beside.joinable()) {
-    beside.join();
-  } else if (alongside) {
-    alongside();
-  }
+  if (alongside) alongside();
+  if (beside.joinable()) beside.join();
   progress("dominators", 4, 4);
   return tree;
 }

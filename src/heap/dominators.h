@@ -74,8 +74,11 @@ struct RetainingEdges {
 // it runs first); `self_size` is read only after it is done.
 // `alongside` is work for the other core while this one computes the
 // semidominators and what follows, which are sequential: it runs on a thread
-// of its own and is done when this returns (with one thread, it runs last).
-// It must not touch `arrays`, whose arrays this phase recycles.
+// of its own, and once the tree is done it is called again on this thread,
+// so that whichever core is free takes what is left: it must hand out its
+// pieces so that each is done once. All is done when this returns (with one
+// thread, it is called once, last). It must not touch `arrays`, whose arrays
+// this phase recycles.
 DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress,
                                 const std::function<void()>& beside_dfs = {},
