@@ -23,6 +23,7 @@
 
 #include "common/input_file.h"
 #include "common/pod_array.h"
+#include "common/pod_vector.h"
 
 namespace oomkit::heap {
 
@@ -100,6 +101,7 @@ class StringTable {
   // Appends the strings another parser read from the same file (none added).
   void Append(StringTable&& other) {
     begin_.reserve(begin_.size() + other.begin_.size());
+    length_.reserve(length_.size() + other.length_.size());
     for (size_t i = 0; i < other.begin_.size(); ++i) {
       const uint64_t at = other.begin_[i];
       begin_.push_back((at & kInArena) ? (at + arena_.size()) : at);
@@ -117,8 +119,8 @@ class StringTable {
     parsed_ = static_cast<uint32_t>(begin_.size());
   }
   const char* file_ = nullptr;
-  std::vector<uint64_t> begin_;   // offset in the file, or in the arena with kInArena set
-  std::vector<uint32_t> length_;
+  PodVector<uint64_t> begin_;  // offset in the file, or in the arena with kInArena set
+  PodVector<uint32_t> length_;
   std::string arena_;
   uint32_t parsed_ = 0;
   std::deque<std::string> added_;
