@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/pod_array.h"
+
 namespace oomkit::heap {
 
 void PropagateDetachedness(Snapshot* s) {
@@ -15,13 +17,13 @@ void PropagateDetachedness(Snapshot* s) {
         s->node_detachedness[n] = kDetached;
     return;
   }
-  std::vector<uint8_t> visited(s->node_count, 0);
+  BitVector visited(s->node_count);
   std::vector<uint32_t> attached, detached;
   std::unordered_map<uint32_t, uint32_t> renamed;  // old name index -> "Detached " + name
 
   auto process = [&](uint32_t n, uint8_t state) {
-    if (visited[n]) return;
-    visited[n] = 1;
+    if (visited.Get(n)) return;
+    visited.Set(n);
     // The state does not travel through JavaScript objects: every entry into
     // embedder code is a native node that knows its own state.
     if (s->node_type[n] != L.native) return;
