@@ -35,6 +35,7 @@ struct LoadOptions {
   std::string max_p99;
   bool progress = true;
   bool batch_writes = true;
+  std::string poll_interval;  // empty: 50us in the closed loop, 0 in the open loop
 };
 
 int RunLoad(const LoadOptions& options);

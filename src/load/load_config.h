@@ -28,6 +28,10 @@ struct LoadConfig {
   uint64_t reconnect_every = 0;  // close a connection after this many responses (0: never)
   uint64_t id_start = 0;         // with unique ids: the id of request 0
   bool batch_writes = true;      // write the requests of one loop turn together, after its reads
+  // While answers keep coming, each loop turn naps this long on its own timer
+  // and then takes what is ready, instead of sleeping on the sockets (0: always
+  // sleep on them). See LoadWorker::Poll.
+  int64_t poll_interval_ns = 0;
 };
 
 }  // namespace oomkit::load

@@ -112,6 +112,7 @@ class LoadWorker {
   bool Finished() const;
   void OpenConnections();
   void HandleEvents(const epoll_event* events, int n, int64_t now);
+  int Poll(epoll_event* events, int64_t timeout_ns);
   PhaseStats& Phase(bool measured) { return measured ? result_.measured : result_.warmup; }
 
   const LoadConfig& config_;
@@ -127,6 +128,7 @@ class LoadWorker {
   bool open_loop_;
   bool stopping_ = false;
   bool opening_ = false;  // the connect phase before the clock starts: connected sockets wait
+  bool polling_ = false;  // the last wait found events: the next one naps and polls (Poll)
   int64_t warmup_end_ns_, end_ns_, timeout_ns_;
   // Open loop: the next request this worker sends (i = index, index + T, ...).
   uint64_t next_index_;

@@ -46,6 +46,13 @@ run() {
 run keepalive 5 "$H/" -c 4 -d 1s
 check keepalive "$tmp/keepalive.json" 'r.completed > 100 && r.failed === 0 && j.connections_opened === 4 && j.status_codes["200"] === r.completed && j.latency_us.p50 > 0'
 
+# The closed loop polls while answers keep coming (--poll-interval, 50us by
+# default); the runs above and below take that path. The blocking wait, the
+# open loop's default, serves the same traffic the same way.
+run keepalive_blocking 5 "$H/" -c 4 -d 1s --poll-interval 0
+check keepalive_blocking "$tmp/keepalive_blocking.json" 'r.completed > 100 && r.failed === 0 && j.poll_interval_us === 0'
+check keepalive_polls "$tmp/keepalive.json" 'j.poll_interval_us === 50'
+
 run chunked 5 "$H/chunked" -c 4 -d 1s
 check chunked "$tmp/chunked.json" 'r.completed > 100 && r.failed === 0 && j.connections_opened === 4'
 
@@ -94,7 +101,9 @@ run under_threshold 5 "$H/" -c 2 -d 1s --max-error-rate 1% --max-p99 5s
 run count 10 "$H/" -c 8 -n 1000
 check count "$tmp/count.json" 'r.sent === 1000 && r.completed === 1000'
 run count_open 10 "$H/" -c 8 -n 500 --rate 1000
-check count_open "$tmp/count_open.json" 'r.sent === 500 && r.completed === 500 && r.dropped === 0'
+check count_open "$tmp/count_open.json" 'r.sent === 500 && r.completed === 500 && r.dropped === 0 && j.poll_interval_us === 0'
+run count_open_polling 10 "$H/" -c 8 -n 500 --rate 1000 --poll-interval 100us
+check count_open_polling "$tmp/count_open_polling.json" 'r.sent === 500 && r.completed === 500 && r.dropped === 0 && j.poll_interval_us === 100'
 
 # Unique ids reach the server in the query and the header; weights hold;
 # --reconnect-every churns connections.
@@ -135,7 +144,7 @@ rc=0; wait $gen || rc=$?
 check interrupted "$tmp/int.json" 'j.interrupted === true && j.duration_s < 3 && r.completed > 0'
 
 # Usage errors: one line, exit 2.
-for args in "https://127.0.0.1/ -d 1s" "$H/ -d 1x" "$H/" "$H/ -d 1s --rate 10 --steps 1:1s" "$H/ -d 1s -H nocolon"; do
+for args in "https://127.0.0.1/ -d 1s" "$H/ -d 1x" "$H/" "$H/ -d 1s --rate 10 --steps 1:1s" "$H/ -d 1s -H nocolon" "$H/ -d 1s --poll-interval 20ms"; do
   rc=0; "$bin" load $args >/dev/null 2>"$tmp/usage.err" || rc=$?
   [ $rc = 2 ] && [ "$(wc -l <"$tmp/usage.err")" = 1 ] || fail "usage '$args': exit $rc: $(cat "$tmp/usage.err")"
 done
