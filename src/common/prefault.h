@@ -1,11 +1,12 @@
 // Mapping fresh pages in one call instead of one fault per page.
 //
 // A first write to a fresh anonymous page traps into the kernel, which maps
-// and clears it. On the VMs we measure on, that trap is the expensive part:
-// 2.8 s per GB touched page by page against 0.15 s per GB mapped by one
-// madvise(MADV_POPULATE_WRITE) (bench/README.md, "Fresh pages"). The heap
-// engine writes arrays of hundreds of MB in full right after allocating them,
-// so mapping them up front costs no memory it would not use anyway.
+// and clears it. On the VMs we measure on, the trap is about half of what a
+// fresh page costs: 2.8 s per GB touched page by page, 1.5-1.8 s per GB when
+// one madvise(MADV_POPULATE_WRITE) maps them first (the rest is the host's,
+// on the first access; bench/README.md, "Fresh pages"). The heap engine
+// writes arrays of hundreds of MB in full right after allocating them, so
+// mapping them up front costs no memory it would not use anyway.
 #pragma once
 
 #include <cstddef>
