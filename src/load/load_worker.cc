@@ -28,12 +28,14 @@ int64_t ToNs(double seconds) {
   return static_cast<int64_t>(std::llround(seconds * 1e9));
 }
 
+timespec ToTimespec(int64_t ns) { return {static_cast<time_t>(ns / kSecond), static_cast<long>(ns % kSecond)}; }
+
 // epoll_pwait2 takes a nanosecond timeout (Linux 5.11); older kernels get
 // epoll_wait with the timeout rounded up to a millisecond.
 int Wait(int epfd, epoll_event* events, int64_t timeout_ns) {
   static bool have_pwait2 = true;
   if (have_pwait2) {
-    timespec ts{static_cast<time_t>(timeout_ns / kSecond), static_cast<long>(timeout_ns % kSecond)};
+    timespec ts = ToTimespec(timeout_ns);
     int n = epoll_pwait2(epfd, events, kMaxEvents, &ts, nullptr);
     if (n >= 0 || errno != ENOSYS) return n;
     have_pwait2 = false;
@@ -240,14 +242,14 @@ void LoadWorker::PublishInterval(int64_t end, bool last) {
 // answer that arrives during a nap is timed when the nap ends: latencies can
 // read up to one interval long, never short.
 int LoadWorker::Poll(epoll_event* events, int64_t timeout_ns) {
-  int n = epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+  int n = Wait(epoll_fd_, events, 0);
   if (n != 0) return n;
   const int64_t nap = std::min(config_.poll_interval_ns, timeout_ns);
   if (nap > 0) {
-    timespec ts{static_cast<time_t>(nap / kSecond), static_cast<long>(nap % kSecond)};
+    timespec ts = ToTimespec(nap);
     nanosleep(&ts, nullptr);  // a signal cuts it short: the stop flag is checked next turn
   }
-  return epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+  return Wait(epoll_fd_, events, 0);
 }
 
 void LoadWorker::HandleEvents(const epoll_event* events, int n, int64_t now) {
