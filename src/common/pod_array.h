@@ -77,7 +77,7 @@ class PodArray {
     if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
     void* p = std::malloc(size * sizeof(T));
     if (!p) throw std::bad_alloc();
-    PrefaultForWrite(p, size * sizeof(T));
+    (void)PrefaultForWrite(p, size * sizeof(T));  // if it cannot, the writes fault the pages in
     return static_cast<T*>(p);
   }
   std::unique_ptr<T[], Free> data_;

@@ -11,15 +11,15 @@
 
 namespace oomkit {
 
-void PrefaultForWrite(void* data, size_t bytes) {
-  if (bytes < kPrefaultMinBytes) return;
+bool PrefaultForWrite(void* data, size_t bytes) {
+  if (bytes < kPrefaultMinBytes) return false;
   static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(page - 1);
-  if (end <= begin) return;
+  if (end <= begin) return false;
   // A failure (an old kernel, or no memory left to map, which the writes would
   // then meet anyway) leaves the pages to fault in one by one.
-  (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+  return ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0;
 }
 
 }  // namespace oomkit

@@ -21,7 +21,7 @@ inline constexpr size_t kPrefaultMinBytes = size_t{1} << 20;
 // each would. Only for memory that will be written in full: the pages count
 // in RSS from now on. Does nothing for blocks under kPrefaultMinBytes, or on
 // kernels without MADV_POPULATE_WRITE (before 5.14), where the pages fault
-// in as they are written, as without this call.
-void PrefaultForWrite(void* data, size_t bytes);
+// in as they are written, as without this call. True when it mapped them.
+bool PrefaultForWrite(void* data, size_t bytes);
 
 }  // namespace oomkit
