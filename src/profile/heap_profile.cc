@@ -4,10 +4,12 @@
 #include <cstring>
 #include <map>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "common/input_file.h"
+#include "common/json_integer.h"
 #include <nlohmann/json.hpp>
 
 namespace oomkit::profile {
@@ -58,14 +60,22 @@ Result<HeapProfile> Interpret(const nlohmann::json& j) {
       const auto& cf = (*n)["callFrame"];
       f.function = cf.value("functionName", "");
       f.url = cf.value("url", "");
-      f.line = cf.value("lineNumber", int64_t{-1});
-      f.column = cf.value("columnNumber", int64_t{-1});
+      for (auto [key, out] : {std::pair{"lineNumber", &f.line}, std::pair{"columnNumber", &f.column}}) {
+        if (!cf.contains(key)) continue;  // stays -1, as V8 writes an unknown position
+        auto v = JsonInteger<int64_t>(cf[key]);
+        if (!v) return Status::Error(fmt::format("a call frame's {} is not a whole number", key));
+        *out = *v;
+      }
     }
     auto key = std::make_tuple(f.function, f.url, f.line, f.column);
     auto [it, inserted] = frame_ids.emplace(key, static_cast<uint32_t>(p.frames.size()));
     if (inserted) p.frames.push_back(std::move(f));
     ProfileNode node{it->second, parent, 0, 0, 0};
-    if (n->contains("selfSize") && (*n)["selfSize"].is_number()) node.self_size = (*n)["selfSize"].get<uint64_t>();
+    if (n->contains("selfSize") && (*n)["selfSize"].is_number()) {
+      auto size = JsonInteger<uint64_t>((*n)["selfSize"]);
+      if (!size) return Status::Error("a profile node's selfSize is not a byte count");
+      node.self_size = *size;
+    }
     if (n->contains("id") && (*n)["id"].is_number_unsigned()) node.id = (*n)["id"].get<uint32_t>();
     uint32_t index = static_cast<uint32_t>(p.nodes.size());
     p.nodes.push_back(node);
@@ -77,7 +87,9 @@ Result<HeapProfile> Interpret(const nlohmann::json& j) {
   if (j.contains("samples") && j["samples"].is_array())
     for (const auto& s : j["samples"]) {
       if (!s.is_object() || !s.contains("nodeId")) continue;
-      auto it = index_of_id.find(s["nodeId"].get<uint32_t>());
+      auto node_id = JsonInteger<uint32_t>(s["nodeId"]);
+      if (!node_id) return Status::Error("a sample's nodeId is not a node id");
+      auto it = index_of_id.find(*node_id);
       if (it == index_of_id.end()) continue;
       ++p.nodes[it->second].samples;
       ++p.total_samples;

@@ -49,5 +49,30 @@ TEST(HeapProfile, BadInput) {
   EXPECT_FALSE(ReadHeapProfile(R"({"head":{"id":1},"samples":[{"nodeId":"x"}]})").ok());
 }
 
+// Numbers past what the fields hold are refused with a message (the report
+// fuzzer found "lineNumber": 7.7e96, which was cast unchecked: undefined
+// behaviour, which the sanitized build aborts on).
+TEST(HeapProfile, NumbersPastTheirFieldsAreRefused) {
+  auto profile = [](const std::string& frame, const std::string& self, const std::string& sample) {
+    return R"J({"head":{"callFrame":{"functionName":"(root)","url":"",)J" + frame + R"J(},"selfSize":)J" + self +
+           R"J(,"id":1,"children":[]},"samples":[{"size":8,"nodeId":)J" + sample + "}]}";
+  };
+  auto ok = ReadHeapProfile(profile(R"("lineNumber":-1,"columnNumber":4)", "8", "1"));
+  ASSERT_TRUE(ok.ok()) << ok.error();
+  EXPECT_EQ(ok.value().frames[0].column, 4);
+  EXPECT_EQ(ok.value().total_samples, 1u);
+  for (const auto& [text, why] : {
+           std::pair{profile(R"("lineNumber":7.7e96,"columnNumber":-1)", "0", "1"), "lineNumber is not a whole number"},
+           std::pair{profile(R"("lineNumber":1,"columnNumber":1.5)", "0", "1"), "columnNumber is not a whole number"},
+           std::pair{profile(R"("lineNumber":1,"columnNumber":1)", "1e300", "1"), "selfSize is not a byte count"},
+           std::pair{profile(R"("lineNumber":1,"columnNumber":1)", "-8", "1"), "selfSize is not a byte count"},
+           std::pair{profile(R"("lineNumber":1,"columnNumber":1)", "8", "5e20"), "nodeId is not a node id"},
+       }) {
+    auto r = ReadHeapProfile(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error().find(why), std::string::npos) << r.error();
+  }
+}
+
 }  // namespace
 }  // namespace oomkit::profile
