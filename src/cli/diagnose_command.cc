@@ -13,6 +13,7 @@
 
 #include "common/duration.h"
 #include "common/format.h"
+#include "common/json_integer.h"
 #include "common/new_file.h"
 #include "diagnose/diagnose_session.h"
 #include "diagnose/html_report.h"
@@ -63,8 +64,16 @@ Status ReadLoadSpec(const std::string& file, LoadOptions* lo) {
     if (j.contains("method")) lo->method = j["method"].get<std::string>();
     if (j.contains("body")) lo->body = j["body"].get<std::string>();
     if (j.contains("rate")) lo->rate = j["rate"].get<double>();
-    if (j.contains("requests")) lo->requests = j["requests"].get<uint64_t>();
-    if (j.contains("connections")) lo->connections = j["connections"].get<int>();
+    if (j.contains("requests")) {
+      auto n = JsonInteger<uint64_t>(j["requests"]);
+      if (!n) return Status::Error(fmt::format("{}: \"requests\" is not a count of requests", file));
+      lo->requests = *n;
+    }
+    if (j.contains("connections")) {
+      auto n = JsonInteger<int>(j["connections"]);
+      if (!n) return Status::Error(fmt::format("{}: \"connections\" is not a count of connections", file));
+      lo->connections = *n;
+    }
     if (j.contains("unique_ids")) lo->unique_ids = j["unique_ids"].get<bool>();
     if (j.contains("timeout")) lo->timeout = j["timeout"].get<std::string>();
   } catch (const nlohmann::json::exception& e) {

@@ -145,4 +145,11 @@ printf '{"urls": [' >"$tmp/bad.json"
 rc=0; "$bin" diagnose --load-spec "$tmp/bad.json" -- node -e 0 >/dev/null 2>"$tmp/bad.err" || rc=$?
 [ $rc = 2 ] && grep -q "bad.json: byte 10: not JSON" "$tmp/bad.err" && [ "$(wc -l <"$tmp/bad.err")" = 1 ] ||
   fail "a bad load spec: exit $rc: $(cat "$tmp/bad.err")"
+# Counts past what they can hold are refused, not cast (undefined behaviour before).
+for spec in '{"requests": 1e300}' '{"connections": 1e10}' '{"requests": -3}'; do
+  printf '%s' "$spec" >"$tmp/count.json"
+  rc=0; "$bin" diagnose --load-spec "$tmp/count.json" -- node -e 0 >/dev/null 2>"$tmp/count.err" || rc=$?
+  [ $rc = 2 ] && grep -q "count.json: \"[a-z]*\" is not a count" "$tmp/count.err" && [ "$(wc -l <"$tmp/count.err")" = 1 ] ||
+    fail "load spec $spec: exit $rc: $(cat "$tmp/count.err")"
+done
 echo "ok: refusals"
