@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/cpu_time.h"
 #include "common/format.h"
 #include "common/input_file.h"
 #include "common/peak_memory.h"
@@ -12,13 +13,18 @@ namespace oomkit::cli {
 using heap::Analysis;
 using heap::Snapshot;
 
+PhaseTimer::PhaseTimer(bool enabled)
+    : enabled_(enabled), last_(std::chrono::steady_clock::now()), last_cpu_(ProcessCpuSeconds()) {}
+
 void PhaseTimer::Lap(const char* phase) {
   auto now = std::chrono::steady_clock::now();
+  double cpu = ProcessCpuSeconds();
   if (enabled_)
-    fmt::print(stderr, "oomkit: {:<19} {:7.3f} s   peak RSS {}  RSS after {}\n", phase,
-               std::chrono::duration<double>(now - last_).count(), HumanSize(PeakRssBytes()),
+    fmt::print(stderr, "oomkit: {:<19} {:7.3f} s  CPU {:6.3f} s   peak RSS {}  RSS after {}\n", phase,
+               std::chrono::duration<double>(now - last_).count(), cpu - last_cpu_, HumanSize(PeakRssBytes()),
                HumanSize(CurrentRssBytes()));
   last_ = now;
+  last_cpu_ = cpu;
 }
 
 bool Load(const HeapOptions& o, const std::string& file, Snapshot* out, ProgressBar& bar, bool nodes_only) {
@@ -61,8 +67,8 @@ bool LoadAndAnalyze(const HeapOptions& o, const std::string& file, PhaseTimer& t
   timer.Lap("analyze");
   if (o.stats)
     for (const auto& t : a->timings)
-      fmt::print(stderr, "oomkit:   {:<17} {:7.3f} s   peak RSS {}  RSS after {}\n", t.phase, t.seconds,
-                 HumanSize(t.peak_rss), HumanSize(t.rss));
+      fmt::print(stderr, "oomkit:   {:<17} {:7.3f} s  CPU {:6.3f} s   peak RSS {}  RSS after {}\n", t.phase,
+                 t.seconds, t.cpu_seconds, HumanSize(t.peak_rss), HumanSize(t.rss));
   return true;
 }
 

@@ -17,12 +17,13 @@ namespace oomkit::cli {
 // --stats: the time and memory of each phase on stderr.
 class PhaseTimer {
  public:
-  explicit PhaseTimer(bool enabled) : enabled_(enabled), last_(std::chrono::steady_clock::now()) {}
+  explicit PhaseTimer(bool enabled);
   void Lap(const char* phase);
 
  private:
   bool enabled_;
   std::chrono::steady_clock::time_point last_;
+  double last_cpu_;
 };
 
 // Reads `file`, or prints "oomkit: FILE: <error>" and returns false.

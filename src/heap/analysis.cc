@@ -6,6 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "common/cpu_time.h"
 #include "common/parallel.h"
 #include "common/peak_memory.h"
 #include "heap/class_names.h"
@@ -116,13 +117,17 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   Analysis a;
   a.semantics = options.semantics;
   auto last = std::chrono::steady_clock::now();
+  double last_cpu = ProcessCpuSeconds();
   // Each phase announces itself, so that a progress bar never shows a
   // finished phase while the next one runs.
   auto start = [&](const char* phase) { options.progress(phase, 0, 1); };
   auto lap = [&](const char* phase) {
     auto now = std::chrono::steady_clock::now();
-    a.timings.push_back({phase, std::chrono::duration<double>(now - last).count(), PeakRssBytes(), CurrentRssBytes()});
+    double cpu = ProcessCpuSeconds();
+    a.timings.push_back(
+        {phase, std::chrono::duration<double>(now - last).count(), cpu - last_cpu, PeakRssBytes(), CurrentRssBytes()});
     last = now;
+    last_cpu = cpu;
   };
   start("detached objects");
   PropagateDetachedness(&s);

@@ -72,11 +72,12 @@ struct Analysis {
   DominatorTree tree;
   Statistics statistics;
   uint64_t total_size = 0;
-  // Per phase, in order (printed by --stats): seconds, and the process's
-  // peak RSS when it ended.
+  // Per phase, in order (printed by --stats): seconds, CPU seconds of all
+  // threads, and the process's peak RSS when it ended.
   struct Timing {
     const char* phase;
     double seconds;
+    double cpu_seconds;
     uint64_t peak_rss;
     uint64_t rss;  // resident at the end of the phase
   };
