@@ -3,7 +3,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+
+#include "common/parallel.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23  // Linux 5.14; glibc 2.36's headers do not name it
@@ -17,9 +21,29 @@ bool PrefaultForWrite(void* data, size_t bytes) {
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(page - 1);
   if (end <= begin) return false;
-  // A failure (an old kernel, or no memory left to map, which the writes would
-  // then meet anyway) leaves the pages to fault in one by one.
-  return ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE) == 0;
+  // Big blocks go in huge pages: the host then maps a block in one step
+  // instead of one per 4 KiB page on its first access (1.6 s per GB here),
+  // and the random walks over node arrays miss the TLB less. A kernel
+  // without transparent huge pages (or set to "never") ignores the advice.
+  const bool big = end - begin >= kPrefaultPartBytes;
+  if (big) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  // Parts end on huge-page boundaries, so that no huge page is split between
+  // two threads. A failure (an old kernel, or no memory left to map, which the
+  // writes would then meet anyway) leaves the pages to fault in one by one.
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const size_t parts = big ? std::min<size_t>((end - begin) / kPrefaultPartBytes, DefaultThreads()) : 1;
+  auto cut = [&](size_t i) {
+    if (i == 0) return begin;
+    if (i == parts) return end;
+    return std::max(begin, (begin + (end - begin) / parts * i) & ~(kHuge - 1));
+  };
+  std::atomic<bool> mapped{true};
+  ParallelFor(parts, static_cast<int>(parts), [&](size_t i) {
+    const uintptr_t from = cut(i), to = cut(i + 1);
+    if (to > from && ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) != 0)
+      mapped.store(false, std::memory_order_relaxed);
+  });
+  return mapped.load(std::memory_order_relaxed);
 }
 
 }  // namespace oomkit
