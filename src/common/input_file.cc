@@ -25,6 +25,7 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -103,10 +104,11 @@ Status Inflate(const unsigned char* in, size_t in_size, char** out, size_t* out_
 
 InputFile& InputFile::operator=(InputFile&& other) noexcept {
   if (this != &other) {
-    this->~InputFile();
+    Close();
     data_ = std::exchange(other.data_, nullptr);
     size_ = std::exchange(other.size_, 0);
     mapped_ = std::exchange(other.mapped_, 0);
+    fd_ = std::exchange(other.fd_, -1);
     file_size_ = other.file_size_;
     gzip_ = other.gzip_;
     owned_heap_ = std::exchange(other.owned_heap_, false);
@@ -115,12 +117,16 @@ InputFile& InputFile::operator=(InputFile&& other) noexcept {
   return *this;
 }
 
-InputFile::~InputFile() {
+InputFile::~InputFile() { Close(); }
+
+void InputFile::Close() {
   if (owned_heap_) {
     delete[] data_;
   } else if (data_ && mapped_) {
     ::munmap(data_, mapped_);
   }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   data_ = nullptr;
   mapped_ = 0;
   owned_heap_ = false;
@@ -167,7 +173,26 @@ Result<InputFile> InputFile::Open(const std::string& path) {
     g.gzip_truncation_ = std::move(truncation);
     return g;
   }
+  f.fd_ = fd.release();
   return f;
+}
+
+size_t InputFile::ReadAt(size_t offset, char* out, size_t n) const {
+  if (offset >= size_) return 0;
+  n = std::min(n, size_ - offset);
+  if (owned_heap_) {
+    std::memcpy(out, data_ + offset, n);
+    return n;
+  }
+  if (fd_ < 0) return 0;
+  size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::pread(fd_, out + done, n - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    done += static_cast<size_t>(got);
+  }
+  return done;
 }
 
 void InputFile::Release(size_t begin, size_t end) {

@@ -46,10 +46,23 @@ class InputFile {
     if (!gzip_) Release(begin, end);
   }
 
+  // Whether ReadAt() serves these bytes: a plain file (through its
+  // descriptor) or bytes in memory (FromBytes, which stands in for a file in
+  // tests and the fuzzer); not inflated gzip, which is in memory already.
+  bool can_read_at() const { return fd_ >= 0 || owned_heap_; }
+  // Copies bytes [offset, offset + n) into out without mapping them (on a
+  // file: pread, from the page cache). Returns how many it copied: fewer at
+  // the end of the bytes, or when the file cannot be read (the caller then
+  // reads the mapping, which reports nothing either). Safe from any thread.
+  size_t ReadAt(size_t offset, char* out, size_t n) const;
+
  private:
+  void Close();  // frees what the object holds; it is then empty
+
   char* data_ = nullptr;
   size_t size_ = 0;
   size_t mapped_ = 0;  // length of the mapping (anonymous ones may be larger than size_)
+  int fd_ = -1;        // a plain file's descriptor, kept open for ReadAt
   uint64_t file_size_ = 0;
   bool gzip_ = false;
   bool owned_heap_ = false;  // FromBytes: data_ came from new[]

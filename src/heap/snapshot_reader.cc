@@ -16,12 +16,23 @@ namespace {
 
 using nlohmann::json;
 
-// [begin, end) of an array's contents: begin is just after '[', end is at ']'.
 // A chunk of an array's contents that starts on a value boundary.
 struct Chunk {
   size_t begin, end;
   uint64_t first_value;  // index of the first value in the whole array
+  // During the walk: the file's bytes [text_begin, text_end) copied into one
+  // of the walk's buffers (TopLevelWalker::ScanNumberArray says for how long
+  // they stay there); null when the chunk is read from the mapping.
+  const char* text = nullptr;
+  size_t text_begin = 0, text_end = 0;
 };
+
+// Where a chunk's bytes are read: its copy when that holds them all and the
+// byte at `end` (the parsers look at it), else the file's bytes p.
+const char* ChunkBytes(const char* p, const Chunk& c) {
+  if (c.text && c.begin >= c.text_begin && c.end < c.text_end) return c.text + (c.begin - c.text_begin);
+  return p + c.begin;
+}
 
 // [begin, end) of an array's contents: begin is just after '[', end is at ']'.
 // For number arrays the walk also cuts it into chunks and counts its values.
@@ -66,10 +77,11 @@ class ScanSink {
   virtual ~ScanSink() = default;
   // Whether it takes the array `key`, whose scan begins now at byte `begin`.
   virtual bool Begin(std::string_view key, const Sections& sections, size_t begin) = 0;
-  // chunks[from, end) are new, their pages still mapped; `complete`: the
-  // array ends with them and holds `values` numbers. False: it gave up, and
-  // the walk releases the pages of the rest itself.
-  virtual bool Take(const std::vector<Chunk>& chunks, size_t from, bool complete, uint64_t values) = 0;
+  // The next chunks of the array, in order; their bytes are still mapped,
+  // and those with a text stay in it until the end of the next call.
+  // `complete`: the array ends with them and holds `values` numbers. False:
+  // it gave up, and the walk releases the pages of the rest itself.
+  virtual bool Take(const std::vector<Chunk>& chunks, bool complete, uint64_t values) = 0;
 };
 
 class TopLevelWalker {
@@ -192,7 +204,13 @@ class TopLevelWalker {
   // before each. Chunks are scanned in parallel batches; with a sink, each
   // batch is handed to it while its pages are mapped, else the pages are
   // released at once: either way the array is never resident as a whole.
-  // False when the file ends first.
+  // With a sink, each chunk is copied with ReadAt() into a buffer and read
+  // there, not through the mapping: a page of a mapped file costs a fault
+  // on its first read, 0.5 s per GB on our VMs against 0.1 s per GB copied
+  // from the page cache into buffers used again and again. Two sets of
+  // buffers take turns by batch, so that a chunk the sink holds back (its
+  // end waits for the next batch) keeps its bytes until the next batch is
+  // handed over. False when the file ends first.
   bool ScanNumberArray(size_t begin, Span* span, ScanSink* sink) {
     const size_t kChunk = chunk_bytes_;
     // boundary(k): where chunk k starts: just after the first ',' at or after
@@ -206,23 +224,38 @@ class TopLevelWalker {
     struct Scanned {
       size_t begin, end, close;  // close: position of ']' in [begin, end), or SIZE_MAX
       uint64_t commas;
+      const char* text;  // the copy of [begin, text_end), or null
+      size_t text_end;
     };
     span->chunks.clear();
     uint64_t values_before = 0;
     const size_t batch = static_cast<size_t>(threads_) * 2;
+    const size_t slot_bytes = std::min(kChunk, n_ - begin) + 2 * kSlack;
+    if (sink && input_.can_read_at() && buffers_.size() < 2 * batch * slot_bytes) buffers_.Reset(2 * batch * slot_bytes);
     for (size_t first = 0;; first += batch) {
       std::vector<Scanned> scanned(batch);
+      char* const slots = sink && !buffers_.empty() ? buffers_.data() + (batches_++ % 2) * batch * slot_bytes : nullptr;
       ParallelFor(batch, threads_, [&](size_t i) {
         Scanned& c = scanned[i];
         c.begin = boundary(first + i);
         c.end = boundary(first + i + 1);
-        const void* close = c.begin < c.end ? std::memchr(p_ + c.begin, ']', c.end - c.begin) : nullptr;
-        c.close = close ? static_cast<size_t>(static_cast<const char*>(close) - p_) : SIZE_MAX;
+        c.text = nullptr;
+        const char* bytes = p_ + c.begin;  // [c.begin, c.end) are read here
+        if (slots && c.begin < c.end && c.end - c.begin + kSlack <= slot_bytes) {
+          char* slot = slots + i * slot_bytes;
+          const size_t want = std::min(c.end - c.begin + kSlack, n_ - c.begin);
+          if (input_.ReadAt(c.begin, slot, want) == want) {
+            c.text = bytes = slot;
+            c.text_end = c.begin + want;
+          }
+        }
+        const void* close = c.begin < c.end ? std::memchr(bytes, ']', c.end - c.begin) : nullptr;
+        c.close = close ? c.begin + static_cast<size_t>(static_cast<const char*>(close) - bytes) : SIZE_MAX;
         size_t stop = close ? c.close : c.end;
-        c.commas = static_cast<uint64_t>(std::count(p_ + c.begin, p_ + stop, ','));
+        c.commas = static_cast<uint64_t>(std::count(bytes, bytes + (stop - std::min(stop, c.begin)), ','));
         if (!sink) input_.ReleaseUntilNeeded(c.begin, stop);
       });
-      const size_t from = span->chunks.size();
+      std::vector<Chunk> fresh;  // for the sink: the chunks with their copies
       bool cut = false, complete = false;
       for (const Scanned& c : scanned) {
         if (c.begin >= n_) {
@@ -230,7 +263,10 @@ class TopLevelWalker {
           break;
         }
         size_t stop = c.close != SIZE_MAX ? c.close : c.end;
-        if (stop > c.begin) span->chunks.push_back({c.begin, stop, values_before});
+        if (stop > c.begin) {
+          span->chunks.push_back({c.begin, stop, values_before});
+          fresh.push_back({c.begin, stop, values_before, c.text, c.begin, c.text ? c.text_end : 0});
+        }
         values_before += c.commas;
         if (c.close != SIZE_MAX) {
           span->begin = begin;
@@ -242,7 +278,7 @@ class TopLevelWalker {
           break;
         }
       }
-      if (sink && (cut || !sink->Take(span->chunks, from, complete, span->values))) {
+      if (sink && (cut || !sink->Take(fresh, complete, span->values))) {
         input_.ReleaseUntilNeeded(scanned.front().begin, complete ? span->end : scanned.back().end);
         sink = nullptr;
       }
@@ -586,7 +622,13 @@ class TopLevelWalker {
     }
   }
 
+  // Room past a chunk's end in its buffer: the end of a record that runs
+  // into the next chunk (the sink moves the chunk's end there), and the byte
+  // the parsers look at after the last value.
+  static constexpr size_t kSlack = 4096;
   size_t chunk_bytes_;
+  PodArray<char> buffers_;  // 2 sets of `batch` chunk buffers, for the sink
+  uint64_t batches_ = 0;
   InputFile& input_;
   const char* p_;
   size_t n_;
@@ -735,9 +777,10 @@ Status CheckNoTrailingComma(const char* p, const Span& span, const char* section
 bool MoveToRecordStart(const char* p, Chunk* c, uint32_t fields) {
   uint64_t skip = (fields - c->first_value % fields) % fields;
   while (skip > 0 && c->begin < c->end) {
-    const void* comma = std::memchr(p + c->begin, ',', c->end - c->begin);
+    const char* bytes = ChunkBytes(p, *c);
+    const void* comma = std::memchr(bytes, ',', c->end - c->begin);
     if (!comma) break;
-    c->begin = static_cast<size_t>(static_cast<const char*>(comma) - p) + 1;
+    c->begin += static_cast<size_t>(static_cast<const char*>(comma) - bytes) + 1;
     ++c->first_value;
     --skip;
   }
@@ -754,8 +797,10 @@ class RecordAligner {
 
   void Add(Chunk c, std::vector<Chunk>* ready) {
     if (!MoveToRecordStart(p_, &c, fields_)) {
-      // The record runs to the end of this (tiny) chunk: the previous one takes it.
-      if (pending_) pending_->end = c.end;
+      // The record runs to the end of this (tiny) chunk: the previous one
+      // takes it, and is read from the mapping (it may be held back past
+      // the time its copy is kept).
+      if (pending_) pending_->end = c.end, pending_->text = nullptr;
       return;
     }
     if (pending_) {
@@ -803,30 +848,31 @@ Status CheckRecords(const char* p, const Span& span, const char* section, uint32
   return Status();
 }
 
-// Parses one chunk, feeding each value to cursor.Put(); returns the error of
-// this chunk (with its byte offset) or an empty string.
+// Parses one chunk's bytes p[0, end), byte `at` of the file onwards, feeding
+// each value to cursor.Put(); returns the error of this chunk (with its byte
+// offset in the file) or an empty string.
 template <typename Cursor>
-std::string ParseChunk(const char* p, const Chunk& chunk, bool last, const char* section, Cursor cursor) {
-  size_t pos = chunk.begin;
-  const size_t end = chunk.end;
+std::string ParseChunk(const char* p, size_t end, size_t at, bool last, const char* section, Cursor cursor) {
+  size_t pos = 0;
   while (true) {
     while (pos < end && IsWs(p[pos])) ++pos;
     if (pos >= end || static_cast<unsigned>(p[pos] - '0') > 9) {
-      return fmt::format("byte {}: expected a number in \"{}\", found {}", pos, section,
+      return fmt::format("byte {}: expected a number in \"{}\", found {}", at + pos, section,
                          pos >= end && last ? std::string("']'") : Describe(p, end, pos));
     }
     uint64_t v = 0;
     size_t start = pos;
     while (pos < end && static_cast<unsigned>(p[pos] - '0') <= 9) v = v * 10 + static_cast<unsigned>(p[pos++] - '0');
-    if (pos - start > 19) return fmt::format("byte {}: number too long in \"{}\"", start, section);
-    if (!cursor.Put(v)) return fmt::format("byte {}: {} in \"{}\"", start, cursor.error, section);
+    if (pos - start > 19) return fmt::format("byte {}: number too long in \"{}\"", at + start, section);
+    if (!cursor.Put(v)) return fmt::format("byte {}: {} in \"{}\"", at + start, cursor.error, section);
     while (pos < end && IsWs(p[pos])) ++pos;
     if (pos >= end) {
       if (last) return {};
-      return fmt::format("byte {}: expected ',' in \"{}\"", pos, section);
+      return fmt::format("byte {}: expected ',' in \"{}\"", at + pos, section);
     }
     if (p[pos] != ',')
-      return fmt::format("byte {}: expected ',' or ']' in \"{}\", found {}", pos, section, Describe(p, end, pos));
+      return fmt::format("byte {}: expected ',' or ']' in \"{}\", found {}", at + pos, section,
+                         Describe(p, end, pos));
     ++pos;
     if (pos == end && !last) return {};
   }
@@ -835,18 +881,18 @@ std::string ParseChunk(const char* p, const Chunk& chunk, bool last, const char*
 bool IsDigit(char c) { return static_cast<unsigned>(c - '0') <= 9; }
 
 // The fast path for whole records of NF numbers (NF 0: `fields`, known at
-// run time), each record handed to store(values, record ordinal) -> bool.
+// run time) in one chunk's bytes p[0, end) (and the byte at p[end]), each
+// record handed to store(values, record ordinal) -> bool.
 // It knows no error messages: on anything unexpected it returns false and
 // the chunk is parsed again by ParseChunk, which says what is wrong where.
 // No loop inside a record tests the chunk's end: a chunk that is not the
 // last ends just after a ',' and the last one at the array's ']', so every
 // run of digits or white space stops at or before the end by itself.
 template <uint32_t NF, typename Store>
-bool ParseRecords(const char* p, const Chunk& chunk, bool last, uint32_t fields, uint64_t record, Store store) {
+bool ParseRecords(const char* p, size_t end, bool last, uint32_t fields, uint64_t record, Store store) {
   const uint32_t nf = NF != 0 ? NF : fields;
   if (nf == 0 || nf > 8) return false;
-  size_t pos = chunk.begin;
-  const size_t end = chunk.end;
+  size_t pos = 0;
   uint32_t values[8];
   while (pos < end) {
     for (uint32_t f = 0; f < nf; ++f) {
@@ -878,9 +924,11 @@ Status ParseArray(InputFile& input, const std::vector<Chunk>& chunks, const char
   ParallelFor(chunks.size(), threads, [&](size_t i) {
     const bool last = ends_array && i + 1 == chunks.size();
     auto cursor = make_cursor(chunks[i].first_value);
+    const char* bytes = ChunkBytes(p, chunks[i]);
+    const size_t size = chunks[i].end - chunks[i].begin;
     bool parsed = false;
-    if constexpr (requires { cursor.ParseFast(p, chunks[i], last); }) parsed = cursor.ParseFast(p, chunks[i], last);
-    if (!parsed) errors[i] = ParseChunk(p, chunks[i], last, section, cursor);
+    if constexpr (requires { cursor.ParseFast(bytes, size, last); }) parsed = cursor.ParseFast(bytes, size, last);
+    if (!parsed) errors[i] = ParseChunk(bytes, size, chunks[i].begin, last, section, cursor);
     input.Release(chunks[i].begin, chunks[i].end);
     progress(section, done.fetch_add(1) + 1, chunks.size());
   });
@@ -934,7 +982,7 @@ struct NodeCursor {
   }
 
   // Whole nodes at once when the layout has the five fields every V8 writes.
-  bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
+  bool ParseFast(const char* p, size_t end, bool last) const {
     const FieldPositions at(kinds, fields);
     const int type = at[Field::kType], name = at[Field::kName], id = at[Field::kId], self_size = at[Field::kSelfSize],
               edge_count = at[Field::kEdgeCount], detachedness = at[Field::kDetachedness], trace = at[Field::kTraceNodeId];
@@ -956,9 +1004,9 @@ struct NodeCursor {
       return true;
     };
     switch (fields) {
-      case 6: return ParseRecords<6>(p, chunk, last, fields, node, store);
-      case 7: return ParseRecords<7>(p, chunk, last, fields, node, store);
-      default: return ParseRecords<0>(p, chunk, last, fields, node, store);
+      case 6: return ParseRecords<6>(p, end, last, fields, node, store);
+      case 7: return ParseRecords<7>(p, end, last, fields, node, store);
+      default: return ParseRecords<0>(p, end, last, fields, node, store);
     }
   }
 };
@@ -1008,16 +1056,16 @@ struct EdgeCursor {
 
   // Whole edges at once; with 6 or 7 node fields (every real layout) the
   // to_node check divides by a constant, a multiply instead of a divide.
-  bool ParseFast(const char* p, const Chunk& chunk, bool last) const {
+  bool ParseFast(const char* p, size_t end, bool last) const {
     switch (node_fields) {
-      case 6: return ParseFastWith<6>(p, chunk, last);
-      case 7: return ParseFastWith<7>(p, chunk, last);
-      default: return ParseFastWith<0>(p, chunk, last);
+      case 6: return ParseFastWith<6>(p, end, last);
+      case 7: return ParseFastWith<7>(p, end, last);
+      default: return ParseFastWith<0>(p, end, last);
     }
   }
 
   template <uint32_t NodeFields>  // 0: node_fields, known at run time
-  bool ParseFastWith(const char* p, const Chunk& chunk, bool last) const {
+  bool ParseFastWith(const char* p, size_t end, bool last) const {
     const FieldPositions at(kinds, fields);
     const int type_at = at[Field::kType], name_at = at[Field::kName], to_at = at[Field::kTo];
     if (field != 0 || type_at < 0 || name_at < 0 || to_at < 0) return false;
@@ -1040,8 +1088,8 @@ struct EdgeCursor {
       snap->edge_word[e] = v[type_at] << Snapshot::kEdgeNameBits | name;
       return true;
     };
-    return fields == 3 ? ParseRecords<3>(p, chunk, last, fields, edge, store)
-                       : ParseRecords<0>(p, chunk, last, fields, edge, store);
+    return fields == 3 ? ParseRecords<3>(p, end, last, fields, edge, store)
+                       : ParseRecords<0>(p, end, last, fields, edge, store);
   }
 };
 
@@ -1230,9 +1278,9 @@ class ArraysInWalk : public ScanSink {
     return false;
   }
 
-  bool Take(const std::vector<Chunk>& chunks, size_t from, bool complete, uint64_t values) override {
+  bool Take(const std::vector<Chunk>& chunks, bool complete, uint64_t values) override {
     std::vector<Chunk> ready;
-    for (size_t i = from; i < chunks.size(); ++i) aligner_->Add(chunks[i], &ready);
+    for (const Chunk& c : chunks) aligner_->Add(c, &ready);
     if (complete) aligner_->Finish(&ready);
     // The cursors must not write past the header's count.
     if ((complete ? values : aligner_->ready_values()) > capacity_) return Fail();

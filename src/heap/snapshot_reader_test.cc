@@ -475,6 +475,69 @@ TEST(SnapshotReader, ArraysParsedInTheWalkAsAfterIt) {
   same(after, late, "header last");
 }
 
+// During the walk the arrays are read from copies of the file's bytes (pread
+// into buffers), after it from the mapping. A real file, records across chunk
+// boundaries at every field, and runs of white space longer than the room a
+// copy keeps past its chunk (the chunk is then read from the mapping): the
+// same graph, or the same error, both ways.
+TEST(SnapshotReader, CopiedChunksReadAsTheMapping) {
+  auto in = InputFile::Open(SharedPath("fixtures/heap-snapshot-toolkit-snapshot1.heapsnapshot.gz"));
+  ASSERT_TRUE(in.ok());
+  const std::string text(in.value().bytes().data(), in.value().bytes().size());
+  const std::string path = ::testing::TempDir() + "/copied-chunks.heapsnapshot";
+  auto read = [&](const std::string& bytes, bool in_walk, size_t chunk_bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    auto file = InputFile::Open(path);
+    EXPECT_TRUE(file.ok());
+    EXPECT_TRUE(file.value().can_read_at());
+    ReadOptions o;
+    o.threads = 2;
+    o.chunk_bytes = chunk_bytes;
+    o.parse_arrays_in_walk = in_walk;
+    return ReadSnapshot(file.take(), o);
+  };
+  auto after = read(text, false, 8 << 20);
+  ASSERT_TRUE(after.ok()) << after.error();
+  for (size_t chunk : {97, 4096, 8 << 20}) {
+    auto walk = read(text, true, chunk);
+    ASSERT_TRUE(walk.ok()) << walk.error();
+    EXPECT_TRUE(walk.value().arrays_parsed_in_walk);
+    ExpectSameGraph(after.value(), walk.value(), "chunk " + std::to_string(chunk));
+  }
+  // 4,500-6,000 spaces after each of 900 commas of "edges" (300 edges), and a digit
+  // turned into an x there: chunks longer than a buffer, and chunks whose
+  // last record ends past their copy.
+  const size_t edges_at = text.find("\"edges\""), edges_end = text.find(']', edges_at);
+  std::string spaced;
+  size_t commas = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    spaced += text[i];
+    if (i > edges_at && i < edges_end && text[i] == ',' && ++commas > 3000 && commas <= 3900)
+      spaced.append(4500 + commas * 37 % 1500, ' ');
+  }
+  ASSERT_GT(commas, 3900u);
+  auto spaced_after = read(spaced, false, 8 << 20);
+  ASSERT_TRUE(spaced_after.ok()) << spaced_after.error();
+  ExpectSameGraph(after.value(), spaced_after.value(), "spaced, after the walk");
+  for (size_t chunk : {1000, 20000, 100000}) {
+    auto walk = read(spaced, true, chunk);
+    ASSERT_TRUE(walk.ok()) << walk.error();
+    // A parse in the walk that gives up leaves the arrays to the parse after
+    // it, which would hide a wrong read of the copies.
+    EXPECT_TRUE(walk.value().arrays_parsed_in_walk) << "spaced, chunk " << chunk;
+    ExpectSameGraph(after.value(), walk.value(), "spaced, chunk " + std::to_string(chunk));
+  }
+  std::string bad = spaced;
+  const size_t run = bad.find(std::string(4500, ' '), edges_at);
+  ASSERT_NE(run, std::string::npos);
+  bad[bad.find_first_of("0123456789", run)] = 'x';
+  auto bad_after = read(bad, false, 1000), bad_walk = read(bad, true, 1000);
+  ASSERT_FALSE(bad_after.ok());
+  ASSERT_FALSE(bad_walk.ok());
+  EXPECT_EQ(bad_after.error(), bad_walk.error());
+  EXPECT_NE(bad_walk.error().find("in \"edges\""), std::string::npos) << bad_walk.error();
+}
+
 // The node and edge arrays are allocated from the header before their values
 // are counted: counts far past what the file could hold, 2e9 nodes (36 GB)
 // or 4e9 edges (32 GB), must not be asked for on the header's word.
