@@ -83,5 +83,41 @@ TEST(Summary, SameRowsWhateverTheThreadCount) {
   EXPECT_EQ(results[0], results[2]);
 }
 
+// Objects with a constructor location are split by it: three Foo objects at
+// three places are three rows. An object listed twice takes its last
+// location (DevTools keys a map by node); the list need not be in node order.
+TEST(Summary, ClassesSplitByLocationTheLastOneWins) {
+  const std::string text =
+      R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count","detachedness"],)"
+      R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native",)"
+      R"("synthetic","concatenated string","sliced string","symbol","bigint","object shape"],)"
+      R"("string","number","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+      R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
+      R"("string_or_number","node"],"location_fields":["object_index","script_id","line","column"]},)"
+      R"("node_count":4,"edge_count":3},)"
+      R"("nodes":[9,0,1,0,3,0, 3,1,3,10,0,0, 3,1,5,20,0,0, 3,1,7,30,0,0],)"
+      R"("edges":[2,2,6, 2,3,12, 2,4,18],)"
+      R"("locations":[18,1,10,2, 6,1,5,0, 12,1,5,0, 6,2,7,7],)"
+      R"("strings":["", "Foo", "a", "b", "c"]})";
+  auto snap = testing::ReadText(text);
+  ASSERT_TRUE(snap.ok()) << snap.error();
+  Analysis a = Analyze(&snap.value(), {});
+  auto rows = SummarizeClasses(snap.value(), a, 2);
+  int foo_rows = 0;
+  for (const auto& r : rows)
+    if (r.name == "Foo") {
+      ++foo_rows;
+      EXPECT_EQ(r.count, 1u);
+    }
+  EXPECT_EQ(foo_rows, 3);
+  const ClassKey& first = a.classes[a.class_of[1]];
+  EXPECT_TRUE(first.has_location);
+  EXPECT_EQ(first.script_id, 2u);
+  EXPECT_EQ(first.line, 7u);
+  EXPECT_EQ(first.column, 7u);
+  EXPECT_EQ(a.classes[a.class_of[2]].line, 5u);
+  EXPECT_EQ(a.classes[a.class_of[3]].line, 10u);
+}
+
 }  // namespace
 }  // namespace oomkit::heap
