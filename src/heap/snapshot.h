@@ -24,6 +24,7 @@
 #include "common/input_file.h"
 #include "common/pod_array.h"
 #include "common/pod_vector.h"
+#include "common/prefault.h"
 
 namespace oomkit::heap {
 
@@ -63,8 +64,8 @@ class StringTable {
   std::string_view operator[](uint32_t i) const {
     if (i >= parsed_) return added_[i - parsed_];
     uint64_t at = begin_[i];
-    const char* base = (at & kInArena) ? arena_.data() : file_;
-    return std::string_view(base + (at & ~kInArena), length_[i]);
+    const char* base = !(at & kInArena) ? file_ : (at & kInSecondArena) ? second_arena_.data() : arena_.data();
+    return std::string_view(base + (at & ~(kInArena | kInSecondArena)), length_[i]);
   }
   uint32_t size() const { return parsed_ + static_cast<uint32_t>(added_.size()); }
   // The indexes whose text is `text`, so that a pass over nodes or edges
@@ -99,20 +100,29 @@ class StringTable {
   std::string& arena() { return arena_; }
   void AddFromArena(size_t mark) { Push(mark | kInArena, static_cast<uint32_t>(arena_.size() - mark)); }
   // Appends the strings another parser read from the same file (none added).
+  // Its arena is taken over whole, not copied (the second half of a 1 GB
+  // file's strings had 8.8 MB of escaped strings: 0.05 s to copy).
   void Append(StringTable&& other) {
-    begin_.reserve(begin_.size() + other.begin_.size());
-    length_.reserve(length_.size() + other.length_.size());
-    for (size_t i = 0; i < other.begin_.size(); ++i) {
+    const size_t size = begin_.size(), more = other.begin_.size();
+    begin_.reserve(size + more);
+    length_.reserve(size + more);
+    // Written in full just below: one call maps the pages, not one fault each.
+    PrefaultForWrite(begin_.data() + size, more * sizeof(uint64_t));
+    PrefaultForWrite(length_.data() + size, more * sizeof(uint32_t));
+    const bool take_arena = second_arena_.empty() && !other.begin_.empty();
+    for (size_t i = 0; i < more; ++i) {
       const uint64_t at = other.begin_[i];
-      begin_.push_back((at & kInArena) ? (at + arena_.size()) : at);
+      begin_.push_back(!(at & kInArena) ? at : take_arena ? (at | kInSecondArena) : (at + arena_.size()));
       length_.push_back(other.length_[i]);
     }
-    arena_ += other.arena_;
+    if (take_arena) second_arena_ = std::move(other.arena_);
+    else arena_ += other.arena_;
     parsed_ = static_cast<uint32_t>(begin_.size());
   }
 
  private:
   static constexpr uint64_t kInArena = uint64_t{1} << 63;
+  static constexpr uint64_t kInSecondArena = uint64_t{1} << 62;  // with kInArena
   void Push(uint64_t begin, uint32_t length) {
     begin_.push_back(begin);
     length_.push_back(length);
@@ -122,6 +132,7 @@ class StringTable {
   PodVector<uint64_t> begin_;  // offset in the file, or in the arena with kInArena set
   PodVector<uint32_t> length_;
   std::string arena_;
+  std::string second_arena_;  // the arena of the table Append() took, if any
   uint32_t parsed_ = 0;
   std::deque<std::string> added_;
 };

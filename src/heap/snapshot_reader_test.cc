@@ -347,6 +347,24 @@ TEST(SnapshotReader, StringsReadInTwoHalvesAsInOrder) {
     EXPECT_EQ(a.value().missing, b.value().missing) << what;
   };
   same(read(text, 1, 8 << 20), read(text, 2, 4096), "whole file");
+  // Escaped strings in both halves: each half unescapes into an arena of its
+  // own, and the second half's arena is taken over, not copied.
+  std::string escaped = text.substr(0, strings_at);
+  size_t lines = 0;
+  for (size_t i = strings_at; i < text.size(); ++i) {
+    escaped += text[i];
+    if (text[i] == '"' && i > 0 && text[i - 1] == '\n' && ++lines % 20 == 0) escaped += "\\n\\u00e9";
+  }
+  ASSERT_GT(lines, 100u);
+  same(read(escaped, 1, 8 << 20), read(escaped, 2, 4096), "escaped strings");
+  {
+    auto two = read(escaped, 2, 4096);
+    ASSERT_TRUE(two.ok()) << two.error();
+    const StringTable& strings = two.value().strings;
+    size_t unescaped = 0;
+    for (uint32_t i = 0; i < strings.size(); ++i) unescaped += strings[i].starts_with("\n\xc3\xa9");
+    EXPECT_EQ(unescaped, lines / 20);
+  }
   // Cut at many places inside the strings, on both sides of the middle.
   for (size_t cut = strings_at + 20; cut < text.size(); cut += (text.size() - strings_at) / 37) {
     const std::string prefix = text.substr(0, cut);
