@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/parallel.h"
+#include "common/prefault.h"
 
 namespace oomkit::heap {
 namespace {
@@ -1101,6 +1102,12 @@ struct VectorCursor {
     *out++ = static_cast<uint32_t>(v);
     return true;
   }
+  // Each value is a record of one field (locations: 1.6 M tuples on the 1 GB
+  // file, 0.05 s through Put()).
+  bool ParseFast(const char* p, size_t end, bool last) const {
+    uint32_t* const to = out;
+    return ParseRecords<1>(p, end, last, 1, 0, [to](const uint32_t* v, uint64_t i) { return to[i] = v[0], true; });
+  }
 };
 
 // The allocation trace tree: nested [id, function_info_index, count, size,
@@ -1153,14 +1160,19 @@ Status ParseTraceTree(const char* p, const Span& span, std::vector<Snapshot::Tra
   return Status();
 }
 
+// Parses an array of numbers into out[0, span.values).
+Status ParseU32Values(InputFile& input, const Span& span, const char* section, int threads,
+                      const Progress& progress, uint32_t* out) {
+  Status s = CheckNoTrailingComma(input.bytes().data(), span, section);
+  if (!s.ok() || span.values == 0) return s;
+  return ParseArray(input, span.chunks, section, threads, progress, true,
+                    [&](uint64_t first) { return VectorCursor{out + first}; });
+}
+
 Status ParseU32Vector(InputFile& input, const Span& span, const char* section, int threads,
                       const Progress& progress, std::vector<uint32_t>* out) {
-  Status s = CheckNoTrailingComma(input.bytes().data(), span, section);
-  if (!s.ok()) return s;
   out->resize(span.values);
-  if (out->empty()) return Status();
-  return ParseArray(input, span.chunks, section, threads, progress, true,
-                    [&](uint64_t first) { return VectorCursor{out->data() + first}; });
+  return ParseU32Values(input, span, section, threads, progress, out->data());
 }
 
 // The node and edge arrays' parse over aligned chunks, during the walk or
@@ -1452,8 +1464,9 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
 
   // Small optional sections.
   if (sec.locations.present && !L.location_fields.empty()) {
-    std::vector<uint32_t> raw;
-    s = ParseU32Vector(input, sec.locations, "locations", threads, options.progress, &raw);
+    // Fresh pages mapped in one call, not zeroed first: 25 MB on the 1 GB file.
+    PodArray<uint32_t> raw(sec.locations.values);
+    s = ParseU32Values(input, sec.locations, "locations", threads, options.progress, raw.data());
     if (!s.ok()) return s;
     size_t lf = L.location_fields.size();
     int oi = IndexOf(L.location_fields, "object_index"), si = IndexOf(L.location_fields, "script_id"),
@@ -1464,6 +1477,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
     if (raw.size() % lf != 0)
       return Status::Error(fmt::format("byte {}: \"locations\" is not a whole number of tuples", sec.locations.end));
     snap.locations.reserve(raw.size() / lf);
+    PrefaultForWrite(snap.locations.data(), snap.locations.capacity() * sizeof(Snapshot::Location));
     for (size_t i = 0; i < raw.size(); i += lf) {
       uint32_t object_index = raw[i + oi];
       // DevTools keys locations by node index without checking them; one
