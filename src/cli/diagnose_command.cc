@@ -346,7 +346,21 @@ int RunDiagnose(const DiagnoseOptions& in) {
   if (!profile_file.empty()) vin.profile = Analyse({"profile", "--json", profile_file, "--top", "15"}, &warnings);
 
   diagnose::Verdict v = diagnose::Decide(vin);
-  const bool run_failed = s.never_answered || (!s.completed && !s.died && s.readings.empty()) ||
+  // An application that ends by itself before the first measured phase, and
+  // not of a memory failure, left nothing to judge: "healthy" would be a guess
+  // (`diagnose -- node -e 0` said so before).
+  const bool ended_early = s.died && !s.completed &&
+                           (s.stopped_at.starts_with("start") || s.stopped_at.starts_with("warm-up")) &&
+                           (r.crash.kind == "no-crash-found" || r.crash.kind == "other-crash");
+  if (ended_early) {
+    s.stopped_at += fmt::format(" ({}): nothing was measured; diagnose needs a process that keeps running, such as a "
+                                "server",
+                                r.signal ? fmt::format("killed by signal {}", r.signal)
+                                         : fmt::format("by itself, with status {}", r.status));
+    v.fix = fmt::format("give the command that starts the service and keeps it running (its output is in {}/stderr.log)",
+                        d);
+  }
+  const bool run_failed = s.never_answered || (!s.completed && !s.died && s.readings.empty()) || ended_early ||
                           (!s.completed && s.stopped_at.find("no request was answered") != std::string::npos);
   const bool leak = v.kind == "js-heap-leak" || v.kind == "external-memory-leak";
   int status = run_failed ? 2 : leak ? 1 : 0;
