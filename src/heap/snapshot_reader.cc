@@ -231,18 +231,23 @@ class TopLevelWalker {
     span->chunks.clear();
     uint64_t values_before = 0;
     const size_t batch = static_cast<size_t>(threads_) * 2;
+    // Buffers for as many chunks as the rest of the file can hold, at most a
+    // batch: a small file takes one or two, not 2 x 4 x its size.
     const size_t slot_bytes = std::min(kChunk, n_ - begin) + 2 * kSlack;
-    if (sink && input_.can_read_at() && buffers_.size() < 2 * batch * slot_bytes) buffers_.Reset(2 * batch * slot_bytes);
+    const size_t per_set = std::min(batch, (n_ - begin) / kChunk + 1);
+    if (sink && input_.can_read_at() && buffers_.size() < 2 * per_set * slot_bytes)
+      buffers_.Reset(2 * per_set * slot_bytes);
     for (size_t first = 0;; first += batch) {
       std::vector<Scanned> scanned(batch);
-      char* const slots = sink && !buffers_.empty() ? buffers_.data() + (batches_++ % 2) * batch * slot_bytes : nullptr;
+      char* const slots =
+          sink && !buffers_.empty() ? buffers_.data() + (batches_++ % 2) * per_set * slot_bytes : nullptr;
       ParallelFor(batch, threads_, [&](size_t i) {
         Scanned& c = scanned[i];
         c.begin = boundary(first + i);
         c.end = boundary(first + i + 1);
         c.text = nullptr;
         const char* bytes = p_ + c.begin;  // [c.begin, c.end) are read here
-        if (slots && c.begin < c.end && c.end - c.begin + kSlack <= slot_bytes) {
+        if (slots && i < per_set && c.begin < c.end && c.end - c.begin + kSlack <= slot_bytes) {
           char* slot = slots + i * slot_bytes;
           const size_t want = std::min(c.end - c.begin + kSlack, n_ - c.begin);
           if (input_.ReadAt(c.begin, slot, want) == want) {
