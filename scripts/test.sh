@@ -29,9 +29,9 @@ fuzz() {  # fuzz TARGET SECONDS MAX_LEN SEED...
   echo "fuzz: $target ran clean"
 }
 shared=${OOMKIT_SHARED_DIR:-$root/../shared}
-fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-60}" 4096 "$root"/tests/fuzz-corpus/*.heapsnapshot
+fuzz snapshot_reader_fuzz "${OOMKIT_FUZZ_SECONDS:-45}" 4096 "$root"/tests/fuzz-corpus/*.heapsnapshot
 # Seeds: real Node output, read from ../shared by path.
-fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-30}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt
+fuzz gc_log_fuzz "${OOMKIT_FUZZ_GC_SECONDS:-25}" 8192 "$shared"/samples/node*/*.stdout.txt "$shared"/samples/node*/*oom*.stderr.txt
 fuzz node_report_fuzz "${OOMKIT_FUZZ_REPORT_SECONDS:-20}" 65536 "$shared"/samples/node*/report*.json \
   "$shared"/samples/node20/heap-prof.heapprofile
 # URLs, durations, rate profiles and the stdout splitter; seeds: real trace output and the test programs.
