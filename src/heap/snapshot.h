@@ -109,7 +109,7 @@ class StringTable {
     // Written in full just below: one call maps the pages, not one fault each.
     PrefaultForWrite(begin_.data() + size, more * sizeof(uint64_t));
     PrefaultForWrite(length_.data() + size, more * sizeof(uint32_t));
-    const bool take_arena = second_arena_.empty() && !other.begin_.empty();
+    const bool take_arena = second_arena_.empty();
     for (size_t i = 0; i < more; ++i) {
       const uint64_t at = other.begin_[i];
       begin_.push_back(!(at & kInArena) ? at : take_arena ? (at | kInSecondArena) : (at + arena_.size()));
@@ -191,7 +191,7 @@ struct Snapshot {
   struct Location {
     uint32_t node, script_id, line, column;
   };
-  std::vector<Location> locations;  // in file order
+  std::vector<Location> locations;  // in node order; for one node, in file order
   std::vector<uint32_t> trace_function_infos;
   // The allocation trace tree (files written with --track-heap-objects):
   // node_trace_id names a TraceNode by id; parent is an index here

@@ -225,8 +225,8 @@ class TopLevelWalker {
     struct Scanned {
       size_t begin, end, close;  // close: position of ']' in [begin, end), or SIZE_MAX
       uint64_t commas;
-      const char* text;  // the copy of [begin, text_end), or null
-      size_t text_end;
+      const char* text = nullptr;  // the copy of [begin, text_end), or null
+      size_t text_end = 0;
     };
     span->chunks.clear();
     uint64_t values_before = 0;
@@ -245,7 +245,6 @@ class TopLevelWalker {
         Scanned& c = scanned[i];
         c.begin = boundary(first + i);
         c.end = boundary(first + i + 1);
-        c.text = nullptr;
         const char* bytes = p_ + c.begin;  // [c.begin, c.end) are read here
         if (slots && i < per_set && c.begin < c.end && c.end - c.begin + kSlack <= slot_bytes) {
           char* slot = slots + i * slot_bytes;
@@ -258,7 +257,7 @@ class TopLevelWalker {
         const void* close = c.begin < c.end ? std::memchr(bytes, ']', c.end - c.begin) : nullptr;
         c.close = close ? c.begin + static_cast<size_t>(static_cast<const char*>(close) - bytes) : SIZE_MAX;
         size_t stop = close ? c.close : c.end;
-        c.commas = static_cast<uint64_t>(std::count(bytes, bytes + (stop - std::min(stop, c.begin)), ','));
+        c.commas = static_cast<uint64_t>(std::count(bytes, bytes + (stop - c.begin), ','));
         if (!sink) input_.ReleaseUntilNeeded(c.begin, stop);
       });
       std::vector<Chunk> fresh;  // for the sink: the chunks with their copies
@@ -271,7 +270,7 @@ class TopLevelWalker {
         size_t stop = c.close != SIZE_MAX ? c.close : c.end;
         if (stop > c.begin) {
           span->chunks.push_back({c.begin, stop, values_before});
-          fresh.push_back({c.begin, stop, values_before, c.text, c.begin, c.text ? c.text_end : 0});
+          fresh.push_back({c.begin, stop, values_before, c.text, c.begin, c.text_end});
         }
         values_before += c.commas;
         if (c.close != SIZE_MAX) {
@@ -633,7 +632,7 @@ class TopLevelWalker {
   // the parsers look at after the last value.
   static constexpr size_t kSlack = 4096;
   size_t chunk_bytes_;
-  PodArray<char> buffers_;  // 2 sets of `batch` chunk buffers, for the sink
+  PodArray<char> buffers_;  // 2 sets of chunk buffers (ScanNumberArray), for the sink
   uint64_t batches_ = 0;
   InputFile& input_;
   const char* p_;
@@ -1490,6 +1489,12 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
       if (object_index % nf != 0 || object_index / nf >= snap.node_count) continue;
       snap.locations.push_back({object_index / nf, raw[i + si], raw[i + li], raw[i + ci]});
     }
+    // In node order, so that the class assignment reads them beside the nodes;
+    // stable, so that of two for one node the last in the file stays last. V8
+    // writes them in node order already.
+    auto node_order = [](const Snapshot::Location& x, const Snapshot::Location& y) { return x.node < y.node; };
+    if (!std::is_sorted(snap.locations.begin(), snap.locations.end(), node_order))
+      std::stable_sort(snap.locations.begin(), snap.locations.end(), node_order);
   }
   if (sec.samples.present) {
     s = ParseU32Vector(input, sec.samples, "samples", threads, options.progress, &snap.samples);
