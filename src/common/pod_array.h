@@ -75,7 +75,12 @@ class PodArray {
   static T* Allocate(size_t size) {
     if (size == 0) return nullptr;
     if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
-    void* p = std::malloc(size * sizeof(T));
+    void* p = nullptr;
+    if (size * sizeof(T) >= kPrefaultHugeBytes) {
+      if (::posix_memalign(&p, kPrefaultHugeBytes, size * sizeof(T)) != 0) p = nullptr;
+    } else {
+      p = std::malloc(size * sizeof(T));
+    }
     if (!p) throw std::bad_alloc();
     (void)PrefaultForWrite(p, size * sizeof(T));  // if it cannot, the writes fault the pages in
     return static_cast<T*>(p);

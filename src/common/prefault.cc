@@ -26,7 +26,7 @@ bool PrefaultForWrite(void* data, size_t bytes) {
   // and the random walks over node arrays miss the TLB less. A kernel
   // without transparent huge pages (or set to "never") ignores the advice.
   const bool big = end - begin >= kPrefaultPartBytes;
-  if (big) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  if (end - begin >= kPrefaultHugeBytes) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
   // Parts end on huge-page boundaries, so that no huge page is split between
   // two threads. A failure (an old kernel, or no memory left to map, which the
   // writes would then meet anyway) leaves the pages to fault in one by one.

@@ -191,7 +191,7 @@ struct Snapshot {
   struct Location {
     uint32_t node, script_id, line, column;
   };
-  std::vector<Location> locations;  // in node order; for one node, in file order
+  PodArray<Location> locations;  // in node order; for one node, in file order
   std::vector<uint32_t> trace_function_infos;
   // The allocation trace tree (files written with --track-heap-objects):
   // node_trace_id names a TraceNode by id; parent is an index here

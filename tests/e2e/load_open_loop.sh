@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The open loop's precision, measured at the server (the shared Node test
 # server counts arrivals per 10 ms): at 1,000 and 5,000 req/s for 10 s the
-# server gets the scheduled count to within 1 %, and no 10 ms window between
-# the first and the last arrival is empty; a step profile's steps show in the
-# timeline, second by second. Runs alone (RUN_SERIAL): another test on the
-# same core would take the sender's time slices.
+# server gets the scheduled count to within 1 %, and at most 5 of the 10 ms
+# windows between the first and the last arrival are empty; a step profile's
+# steps show in the timeline, second by second. Runs alone (RUN_SERIAL):
+# another test on the same core would take the sender's time slices.
 set -euo pipefail
 bin=${OOMKIT_BIN:?}; shared=${OOMKIT_SHARED_DIR:?}
 tmp=$(mktemp -d)
@@ -46,12 +46,14 @@ const within = (x) => Math.abs(x - target) <= 0.01 * target;
 if (!within(j.requests.sent) || !within(got) || j.requests.due !== target) process.exit(1);
 // Under ASan+UBSan the sender runs several times slower, and its timing is
 // not what ships: there the count is checked, the windows in the release build.
-if (process.env.OOMKIT_SANITIZED !== '1' && (empty > 0 || inner.length < 990)) process.exit(1);
+if (process.env.OOMKIT_SANITIZED !== '1' && (empty > 5 || inner.length < 990)) process.exit(1);
 JS
 }
 # The arrivals are counted at the server, so a stall of the server or of the
-# shared host for 10 ms empties a window as a late sender would. A sender that
-# bunches its sends fails every try; a host's hiccup rarely comes twice.
+# shared host for 10 ms empties a window as a late sender would: up to 5 of the
+# 999 may be empty (on 2026-12-04 two tries in a row had 2 each, sent and
+# received counts exact). A sender that bunches its sends empties hundreds and
+# fails every try; a host's longer hiccup rarely comes twice.
 for rate in 1000 5000; do
   try_rate "$rate" || { echo "retrying $rate req/s once"; try_rate "$rate"; } || fail "open loop at $rate req/s"
 done
