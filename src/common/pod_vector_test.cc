@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 
 namespace oomkit {
 namespace {
@@ -10,8 +11,8 @@ namespace {
 TEST(PodVector, KeepsEveryValueAcrossGrowth) {
   PodVector<uint64_t> v;
   EXPECT_TRUE(v.empty());
-  // Past the first block and through several doublings, up to sizes where
-  // glibc serves the block with mmap and grows it with mremap.
+  // Past the first block and through several doublings, with realloc and
+  // then (from 2 MB) in blocks of huge pages the values are copied into.
   constexpr uint64_t kCount = 3'000'000;
   for (uint64_t i = 0; i < kCount; ++i) v.push_back(i * 7 + 1);
   ASSERT_EQ(v.size(), kCount);
@@ -30,6 +31,27 @@ TEST(PodVector, ReserveKeepsValuesAndLaterPushesDoNotMoveThem) {
   v.reserve(5);  // smaller than held: nothing changes
   EXPECT_EQ(v.data(), storage);
   EXPECT_EQ(v.size(), 100'000u);
+}
+
+// The string table's arena: bytes appended in runs (none, too), cut back to a
+// mark when a string turns out cut short, across the move to huge-page blocks.
+TEST(PodVector, AppendAndCutBack) {
+  PodVector<char> empty;
+  empty.append("", 0);
+  EXPECT_TRUE(empty.empty());
+  PodVector<char> bytes;
+  std::string expected;
+  for (int i = 0; bytes.size() < (5u << 20); ++i) {
+    std::string run = std::to_string(i) + ",";
+    bytes.append(run.data(), run.size());
+    expected += run;
+  }
+  const size_t mark = bytes.size();
+  bytes.append("partial", 7);
+  bytes.resize_down(mark);
+  bytes.resize_down(mark + 100);  // growing is not what it does
+  ASSERT_EQ(bytes.size(), expected.size());
+  EXPECT_EQ(std::string(bytes.data(), bytes.size()), expected);
 }
 
 TEST(PodVector, MovesLeaveTheSourceEmpty) {

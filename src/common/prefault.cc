@@ -15,6 +15,13 @@
 
 namespace oomkit {
 
+void AdviseHugePages(void* data, size_t bytes) {
+  constexpr uintptr_t kHuge = kPrefaultHugeBytes;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 bool PrefaultForWrite(void* data, size_t bytes) {
   if (bytes < kPrefaultMinBytes) return false;
   static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));

@@ -46,4 +46,8 @@ inline constexpr size_t kPrefaultPartBytes = size_t{16} << 20;
 // in as they are written, as without this call. True when it mapped them.
 bool PrefaultForWrite(void* data, size_t bytes);
 
+// Asks for huge pages for the whole 2 MB-aligned pages inside [data, data +
+// bytes), without mapping them: for memory written bit by bit.
+void AdviseHugePages(void* data, size_t bytes);
+
 }  // namespace oomkit

@@ -51,5 +51,26 @@ TEST(Distances, WeakMapValueTakesTheLongerPath) {
   EXPECT_EQ(a.tree.dominator[5], 4u);
 }
 
+// 1,024 chains of 1,100 objects under the global: every object at its place
+// in its chain. The queue hands back the pages behind its head (2 MB, 512 K
+// nodes) as the search goes, here twice, with the whole frontier (1,024
+// nodes that still have edges to follow) just ahead of the head each time.
+TEST(Distances, LongChainsEveryNodeAtItsPlace) {
+  const uint32_t chains = 1024, length = 1100, objects = chains * length;
+  std::string nodes = "9,0,1,0,1, 3,1,3,8," + std::to_string(chains), edges = "5,0,5";
+  for (uint32_t c = 0; c < chains; ++c) edges += ",2,2," + std::to_string(5 * (2 + c * length));
+  for (uint32_t i = 0; i < objects; ++i) {
+    const bool last = i % length == length - 1;
+    nodes += ",3,2," + std::to_string(2 * i + 5) + ",8," + (last ? "0" : "1");
+    if (!last) edges += ",2,2," + std::to_string(5 * (i + 3));
+  }
+  auto snap = testing::ReadText(Graph(nodes, edges, R"("", "global", "x")", objects + 2, objects - chains + chains + 1));
+  ASSERT_TRUE(snap.ok()) << snap.error();
+  Analysis a = Analyze(&snap.value(), {});
+  ASSERT_EQ(a.distance[1], 1);
+  for (uint32_t i = 0; i < objects; ++i)
+    ASSERT_EQ(a.distance[i + 2], static_cast<int32_t>(i % length) + 2) << "object " << i;
+}
+
 }  // namespace
 }  // namespace oomkit::heap

@@ -97,7 +97,7 @@ class StringTable {
   // `mark` (its size before the string was written) to its end.
   void SetFile(const char* bytes) { file_ = bytes; }
   void AddInFile(uint64_t offset, uint32_t length) { Push(offset, length); }
-  std::string& arena() { return arena_; }
+  PodVector<char>& arena() { return arena_; }
   void AddFromArena(size_t mark) { Push(mark | kInArena, static_cast<uint32_t>(arena_.size() - mark)); }
   // Appends the strings another parser read from the same file (none added).
   // Its arena is taken over whole, not copied (the second half of a 1 GB
@@ -116,7 +116,7 @@ class StringTable {
       length_.push_back(other.length_[i]);
     }
     if (take_arena) second_arena_ = std::move(other.arena_);
-    else arena_ += other.arena_;
+    else arena_.append(other.arena_.data(), other.arena_.size());
     parsed_ = static_cast<uint32_t>(begin_.size());
   }
 
@@ -131,8 +131,8 @@ class StringTable {
   const char* file_ = nullptr;
   PodVector<uint64_t> begin_;  // offset in the file, or in the arena with kInArena set
   PodVector<uint32_t> length_;
-  std::string arena_;
-  std::string second_arena_;  // the arena of the table Append() took, if any
+  PodVector<char> arena_;
+  PodVector<char> second_arena_;  // the arena of the table Append() took, if any
   uint32_t parsed_ = 0;
   std::deque<std::string> added_;
 };

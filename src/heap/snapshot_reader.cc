@@ -462,7 +462,7 @@ class TopLevelWalker {
         s = ParseString(pos + 1, table->arena(), &pos, cut);
         if (!s.ok()) return s;
         if (*cut) {
-          table->arena().resize(mark);
+          table->arena().resize_down(mark);
           return Status();
         }
         table->AddFromArena(mark);
@@ -537,7 +537,7 @@ class TopLevelWalker {
     return v;
   }
 
-  static void AppendUtf8(std::string& out, uint32_t cp) {
+  static void AppendUtf8(PodVector<char>& out, uint32_t cp) {
     if (cp < 0x80) {
       out.push_back(static_cast<char>(cp));
     } else if (cp < 0x800) {
@@ -578,7 +578,7 @@ class TopLevelWalker {
 
   // pos is just after the opening quote; appends the unescaped UTF-8 to
   // `out` (a string table's arena) and leaves *after just past the closing quote.
-  Status ParseString(size_t pos, std::string& out, size_t* after, bool* cut) {
+  Status ParseString(size_t pos, PodVector<char>& out, size_t* after, bool* cut) {
     while (true) {
       size_t run = pos;
       while (pos < n_) {
