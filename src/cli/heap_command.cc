@@ -112,7 +112,9 @@ int RunHeapSummary(const HeapOptions& o) {
   PhaseTimer timer(o.stats);
   Snapshot s;
   Analysis a;
-  if (!LoadAndAnalyze(o, o.file, timer, &s, &a)) return 2;
+  heap::AnalysisOptions ao;
+  ao.release_ids = true;  // the Summary names classes, no object
+  if (!LoadAndAnalyze(o, o.file, timer, &s, &a, ao)) return 2;
   auto rows = heap::SummarizeClasses(s, a, o.threads);
   timer.Lap("aggregate");
   std::vector<const heap::ClassRow*> shown;

@@ -143,6 +143,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   RetainingEdges edges;
   edges.essential = EdgesPassingRules(s, options.semantics, weakmaps, threads);
   edges.page_rule = devtools;  // the DFS finds the page-owned set (dominators.h)
+  if (options.release_ids) s.node_id.Release();
   lap("retaining edges");
   // The dominators read no names: let the string pages go until names are
   // needed again (they come back from the page cache).

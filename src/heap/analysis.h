@@ -55,6 +55,10 @@ struct AnalysisOptions {
   // Told the interfaces as soon as they are known (another analysis may be
   // waiting for them).
   std::function<void(const std::vector<InterfaceDefinition>&)> on_interfaces;
+  // Free the object ids once the retaining edges are known (a WeakMap entry
+  // names its table by id): 4 B/node off the dominators' peak, for callers
+  // that print no object (the Summary view).
+  bool release_ids = false;
   int threads = 0;
   Progress progress;
 };
