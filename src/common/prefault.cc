@@ -33,11 +33,11 @@ bool PrefaultForWrite(void* data, size_t bytes) {
   // and the random walks over node arrays miss the TLB less. A kernel
   // without transparent huge pages (or set to "never") ignores the advice.
   const bool big = end - begin >= kPrefaultPartBytes;
-  if (end - begin >= kPrefaultHugeBytes) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  if (end - begin >= kPrefaultHugeBytes) AdviseHugePages(reinterpret_cast<void*>(begin), end - begin);
   // Parts end on huge-page boundaries, so that no huge page is split between
   // two threads. A failure (an old kernel, or no memory left to map, which the
   // writes would then meet anyway) leaves the pages to fault in one by one.
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  constexpr uintptr_t kHuge = kPrefaultHugeBytes;
   const size_t parts = big ? std::min<size_t>((end - begin) / kPrefaultPartBytes, DefaultThreads()) : 1;
   auto cut = [&](size_t i) {
     if (i == 0) return begin;

@@ -10,10 +10,10 @@
 //
 // Blocks of kPrefaultHugeBytes or more also get huge pages, and blocks of
 // kPrefaultPartBytes or more are mapped by several threads. The host's share
-// of a fresh page is then paid once per 2 MB, and the kernel's (clearing the pages, up to 2.5 s per GB where the
-// host must back them afresh) splits across the cores. The heap engine
-// allocates its big arrays between parallel steps, when the other core is
-// idle. 1 GB snapshot, alternating with the build before: median 4.62 ->
+// of a fresh page is then paid once per 2 MB, and the kernel's (clearing the
+// pages, up to 2.5 s per GB where the host must back them afresh) splits
+// across the cores. The heap engine allocates its big arrays between
+// parallel steps, when the other core is idle. 1 GB snapshot, alternating with the build before: median 4.62 ->
 // 4.09 s back to back, 4.55 -> 4.30 s with 12 s pauses between runs (which
 // let the host take the freed pages back); user CPU 7.0 -> 4.8 s, system CPU
 // 0.7 -> 2.8 s; peak RSS the same (bench/README.md, "Fresh pages").
