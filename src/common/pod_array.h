@@ -31,6 +31,14 @@ class PodArray {
   PodArray() = default;
   explicit PodArray(size_t size) : data_(Allocate(size)), size_(size) {}
   PodArray(size_t size, T value) : PodArray(size) { Fill(value); }
+  // An array whose pages are mapped as they are first written, not up front:
+  // for one filled from the front, whose written part may be handed back.
+  static PodArray MappedAsWritten(size_t size) {
+    PodArray a;
+    a.data_.reset(size ? static_cast<T*>(AllocateForHugePages(Bytes(size))) : nullptr);
+    a.size_ = size;
+    return a;
+  }
 
   void Reset(size_t size) { *this = PodArray(size); }
   void Reset(size_t size, T value) { *this = PodArray(size, value); }
@@ -72,17 +80,14 @@ class PodArray {
   struct Free {
     void operator()(T* p) const { std::free(p); }
   };
+  static size_t Bytes(size_t size) {
+    if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
+    return size * sizeof(T);
+  }
   static T* Allocate(size_t size) {
     if (size == 0) return nullptr;
-    if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
-    void* p = nullptr;
-    if (size * sizeof(T) >= kPrefaultHugeBytes) {
-      if (::posix_memalign(&p, kPrefaultHugeBytes, size * sizeof(T)) != 0) p = nullptr;
-    } else {
-      p = std::malloc(size * sizeof(T));
-    }
-    if (!p) throw std::bad_alloc();
-    (void)PrefaultForWrite(p, size * sizeof(T));  // if it cannot, the writes fault the pages in
+    void* p = AllocateForHugePages(Bytes(size));
+    (void)PrefaultForWrite(p, Bytes(size));  // if it cannot, the writes fault the pages in
     return static_cast<T*>(p);
   }
   std::unique_ptr<T[], Free> data_;

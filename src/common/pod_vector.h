@@ -70,9 +70,7 @@ class PodVector {
       (void)data_.release();
       data_.reset(static_cast<T*>(p));
     } else {
-      void* p = nullptr;
-      if (::posix_memalign(&p, kPrefaultHugeBytes, bytes) != 0) throw std::bad_alloc();
-      AdviseHugePages(p, bytes);
+      void* p = AllocateForHugePages(bytes);
       if (size_) std::memcpy(p, data_.get(), size_ * sizeof(T));
       data_.reset(static_cast<T*>(p));
     }

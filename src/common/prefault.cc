@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 
 #include "common/parallel.h"
 
@@ -20,6 +22,18 @@ void AdviseHugePages(void* data, size_t bytes) {
   const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
   const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(kHuge - 1);
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+void* AllocateForHugePages(size_t bytes) {
+  void* p = nullptr;
+  if (bytes >= kPrefaultHugeBytes) {
+    if (::posix_memalign(&p, kPrefaultHugeBytes, bytes) != 0) throw std::bad_alloc();
+    AdviseHugePages(p, bytes);
+  } else {
+    p = std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+  }
+  return p;
 }
 
 bool PrefaultForWrite(void* data, size_t bytes) {

@@ -50,4 +50,9 @@ bool PrefaultForWrite(void* data, size_t bytes);
 // bytes), without mapping them: for memory written bit by bit.
 void AdviseHugePages(void* data, size_t bytes);
 
+// `bytes` of memory to free with std::free: from kPrefaultHugeBytes on,
+// aligned to it and advised to use huge pages (mapped as first written);
+// below, plain malloc. Throws std::bad_alloc.
+void* AllocateForHugePages(size_t bytes);
+
 }  // namespace oomkit

@@ -3,15 +3,12 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <memory>
-#include <new>
 #include <string_view>
 #include <unordered_set>
 #include <vector>
 
+#include "common/pod_array.h"
 #include "common/prefault.h"
-
 #include "heap/shallow_sizes.h"
 
 namespace oomkit::heap {
@@ -39,13 +36,7 @@ int64_t ParseIntJs(std::string_view s) {
 // file, ~10 us each here.)
 class NodeQueue {
  public:
-  explicit NodeQueue(size_t capacity) {
-    void* p = nullptr;
-    if (::posix_memalign(&p, kPrefaultHugeBytes, std::max<size_t>(capacity, 1) * sizeof(uint32_t)) != 0)
-      throw std::bad_alloc();
-    items_.reset(static_cast<uint32_t*>(p));
-    AdviseHugePages(p, capacity * sizeof(uint32_t));
-  }
+  explicit NodeQueue(size_t capacity) : items_(PodArray<uint32_t>::MappedAsWritten(capacity)) {}
   bool empty() const { return head_ == tail_; }
   size_t size() const { return tail_ - head_; }
   uint32_t operator[](size_t i) const { return items_[head_ + i]; }
@@ -54,7 +45,7 @@ class NodeQueue {
     const uint32_t node = items_[head_++];
     if (head_ - released_ >= kPageItems) {  // whole pages behind the head
       const size_t upto = head_ / kPageItems * kPageItems;
-      ::madvise(items_.get() + released_, (upto - released_) * sizeof(uint32_t), MADV_DONTNEED);
+      ::madvise(items_.data() + released_, (upto - released_) * sizeof(uint32_t), MADV_DONTNEED);
       released_ = upto;
     }
     return node;
@@ -62,10 +53,7 @@ class NodeQueue {
 
  private:
   static constexpr size_t kPageItems = kPrefaultHugeBytes / sizeof(uint32_t);
-  struct Free {
-    void operator()(uint32_t* p) const { std::free(p); }
-  };
-  std::unique_ptr<uint32_t[], Free> items_;
+  PodArray<uint32_t> items_;
   size_t head_ = 0, tail_ = 0, released_ = 0;
 };
 
