@@ -1533,7 +1533,8 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
 
   // Small optional sections.
   if (sec.locations.present && !L.location_fields.empty()) {
-    // Fresh pages mapped in one call, not zeroed first: 25 MB on the 1 GB file.
+    // Fresh pages mapped in one call, not zeroed first: 25 MB on the 1 GB
+    // file. They become the location records.
     PodArray<uint32_t> raw(sec.locations.values);
     s = ParseU32Values(input, sec.locations, "locations", threads, options.progress, raw.data());
     if (!s.ok()) return s;
@@ -1545,29 +1546,26 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                                        sec.header.begin));
     if (raw.size() % lf != 0)
       return Status::Error(fmt::format("byte {}: \"locations\" is not a whole number of tuples", sec.locations.end));
-    PodArray<Snapshot::Location> records(raw.size() / lf);
+    // The records are written over the values they come from: record k takes
+    // bytes [16k, 16k + 16), behind tuple k's values (at least 4 of 4 B), so
+    // no value is overwritten before it is read.
+    Snapshot::Location* const records = reinterpret_cast<Snapshot::Location*>(raw.data());
     size_t kept = 0;
     bool sorted = true;
     for (size_t i = 0; i < raw.size(); i += lf) {
-      uint32_t object_index = raw[i + oi];
+      const uint32_t object_index = raw[i + oi], script_id = raw[i + si], line = raw[i + li], column = raw[i + ci];
       // DevTools keys locations by node index without checking them; one
       // that names no node start can never match, so it is dropped.
       if (object_index % nf != 0 || object_index / nf >= snap.node_count) continue;
       const uint32_t node = object_index / nf;
       sorted = sorted && (kept == 0 || records[kept - 1].node <= node);
-      records[kept++] = {node, raw[i + si], raw[i + li], raw[i + ci]};
+      records[kept++] = {node, script_id, line, column};
     }
-    raw.Release();
-    if (kept != records.size()) {
-      PodArray<Snapshot::Location> fewer(kept);
-      std::copy(records.begin(), records.begin() + kept, fewer.begin());
-      records = std::move(fewer);
-    }
+    snap.locations = std::move(raw).Recast<Snapshot::Location>(kept);
     // In node order, so that the class assignment reads them beside the
     // nodes; stable, so that of two for one node the last in the file stays
     // last.
-    if (!sorted) SortLocationsByNode(&records);
-    snap.locations = std::move(records);
+    if (!sorted) SortLocationsByNode(&snap.locations);
   }
   if (sec.samples.present) {
     s = ParseU32Vector(input, sec.samples, "samples", threads, options.progress, &snap.samples);
