@@ -37,12 +37,12 @@ class PodVector {
   }
 
   void push_back(T value) {
-    if (size_ == capacity_) Grow(capacity_ < 1024 ? 1024 : capacity_ * 2);
+    if (size_ == capacity_) Grow(Doubled(size_ + 1));
     data_.get()[size_++] = value;
   }
   void append(const T* values, size_t count) {
     if (count == 0) return;
-    if (count > capacity_ - size_) Grow(std::max(size_ + count, capacity_ < 1024 ? 1024 : capacity_ * 2));
+    if (count > capacity_ - size_) Grow(Doubled(size_ + count));
     std::memcpy(data_.get() + size_, values, count * sizeof(T));
     size_ += count;
   }
@@ -61,6 +61,8 @@ class PodVector {
   const T* data() const { return data_.get(); }
 
  private:
+  // The capacity to grow to for at least `needed` values: doubling, from 1024.
+  size_t Doubled(size_t needed) const { return std::max(needed, capacity_ < 1024 ? 1024 : capacity_ * 2); }
   void Grow(size_t capacity) {
     if (capacity > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
     const size_t bytes = capacity * sizeof(T);
