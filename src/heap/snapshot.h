@@ -160,7 +160,7 @@ struct Snapshot {
   PodArray<uint32_t> node_self_size;
   PodArray<uint32_t> first_edge;  // node_count + 1 entries
   PodArray<uint8_t> node_detachedness;  // 0 unknown, 1 attached, 2 detached
-  PodArray<uint32_t> node_trace_id;  // empty unless the file has trace_node_id
+  PodArray<uint32_t> node_trace_id;  // empty unless the file has trace_node_id and allocation traces
 
   // Type (top 4 bits) and name (low 28 bits) of each edge in one word; a
   // name that does not fit (an element index of a huge sparse array) is
