@@ -78,7 +78,7 @@ class PodArray {
   template <typename U>
   friend class PodArray;
   struct Free {
-    void operator()(T* p) const { std::free(p); }
+    void operator()(T* p) const { FreeForHugePages(p); }
   };
   static size_t Bytes(size_t size) {
     if (size > SIZE_MAX / sizeof(T)) throw std::bad_alloc();

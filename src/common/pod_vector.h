@@ -4,8 +4,9 @@
 // advised to use them: here a 4 KiB page costs a fault on its first write,
 // about 10 us where the host must back it afresh, and the string table of a
 // 1 GB snapshot (29 MB of offsets and lengths, grown a string at a time) took
-// 7,000 of them. A move copies the values (memcpy at memory speed, each value
-// at most twice over the vector's life).
+// 7,000 of them. There a move hands the pages to the bigger block
+// (common/page_pool.h): nothing is copied, and the pages of the old block
+// that held no values yet are kept for the next arrays.
 #pragma once
 
 #include <algorithm>
@@ -72,14 +73,14 @@ class PodVector {
       (void)data_.release();
       data_.reset(static_cast<T*>(p));
     } else {
-      void* p = AllocateForHugePages(bytes);
-      if (size_) std::memcpy(p, data_.get(), size_ * sizeof(T));
+      void* p = GrowForHugePages(data_.get(), capacity_ * sizeof(T), size_ * sizeof(T), bytes);
+      (void)data_.release();  // freed, or moved into p, by the call
       data_.reset(static_cast<T*>(p));
     }
     capacity_ = capacity;
   }
   struct Free {
-    void operator()(T* p) const { std::free(p); }
+    void operator()(T* p) const { FreeForHugePages(p); }
   };
   std::unique_ptr<T, Free> data_;
   size_t size_ = 0, capacity_ = 0;

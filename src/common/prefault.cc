@@ -7,8 +7,10 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
+#include "common/page_pool.h"
 #include "common/parallel.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -26,7 +28,9 @@ void AdviseHugePages(void* data, size_t bytes) {
 
 void* AllocateForHugePages(size_t bytes) {
   void* p = nullptr;
-  if (bytes >= kPrefaultHugeBytes) {
+  if (bytes >= kPrefaultHugeBytes && PagePool::enabled()) {
+    p = PagePool::Allocate(bytes);
+  } else if (bytes >= kPrefaultHugeBytes) {
     if (::posix_memalign(&p, kPrefaultHugeBytes, bytes) != 0) throw std::bad_alloc();
     AdviseHugePages(p, bytes);
   } else {
@@ -34,6 +38,19 @@ void* AllocateForHugePages(size_t bytes) {
     if (!p) throw std::bad_alloc();
   }
   return p;
+}
+
+void* GrowForHugePages(void* block, size_t block_bytes, size_t keep, size_t bytes) {
+  if (block && block_bytes >= kPrefaultHugeBytes && bytes >= kPrefaultHugeBytes && PagePool::enabled())
+    return PagePool::Grow(block, keep, bytes);
+  void* p = AllocateForHugePages(bytes);
+  if (keep) std::memcpy(p, block, keep);
+  FreeForHugePages(block);
+  return p;
+}
+
+void FreeForHugePages(void* block) {
+  if (!PagePool::Free(block)) std::free(block);
 }
 
 bool PrefaultForWrite(void* data, size_t bytes) {

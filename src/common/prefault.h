@@ -50,9 +50,16 @@ bool PrefaultForWrite(void* data, size_t bytes);
 // bytes), without mapping them: for memory written bit by bit.
 void AdviseHugePages(void* data, size_t bytes);
 
-// `bytes` of memory to free with std::free: from kPrefaultHugeBytes on,
-// aligned to it and advised to use huge pages (mapped as first written);
-// below, plain malloc. Throws std::bad_alloc.
+// `bytes` of memory to free with FreeForHugePages: from kPrefaultHugeBytes
+// on, aligned to it and advised to use huge pages, its pages taken from
+// blocks freed before where there are some (common/page_pool.h), the rest
+// mapped as first written; below, plain malloc. Throws std::bad_alloc.
 void* AllocateForHugePages(size_t bytes);
+// A block of at least `bytes` (from kPrefaultHugeBytes on) holding the first
+// `keep` bytes of `block`, a block of `block_bytes` from these functions,
+// which is freed. From the page pool, its pages move instead of being copied.
+void* GrowForHugePages(void* block, size_t block_bytes, size_t keep, size_t bytes);
+// Frees a block from AllocateForHugePages or GrowForHugePages (or malloc).
+void FreeForHugePages(void* block);
 
 }  // namespace oomkit

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "common/page_pool.h"
 #include "common/cpu_time.h"
 #include "common/parallel.h"
 #include "common/peak_memory.h"
@@ -173,6 +174,9 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // What is left takes at most two arrays at once (the class names and the
   // class of each node).
   arrays.Keep(2);
+  // The pages of the dominators' freed arrays were kept for arrays to come;
+  // none as big come now, while names and classes allocate from malloc.
+  PagePool::Trim();
   lap("shallow+dominators+distances+statistics");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   if (!options.summary) return a;

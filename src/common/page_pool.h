@@ -1,0 +1,53 @@
+// PagePool: big blocks whose pages are passed on from blocks freed before.
+//
+// The heap engine frees arrays of tens of MB (the chunk copies of the read,
+// the predecessors of the dominators) and allocates others of the same order
+// right after. Freed to the kernel and asked for again, every page comes back
+// fresh: cleared by the kernel and, on the VMs we measure on, backed afresh by
+// the host once it has taken the freed pages back (1.5-2.6 CPU-s per GB,
+// bench/README.md, "Fresh pages"). The pool keeps a freed block's pages mapped
+// and moves them (mremap: page tables only, no copy) into the next block
+// asked for, so that a run takes fresh pages only for its peak, not for the
+// sum of what it allocates. On the 205 MB bench file that sum was 390 MB of
+// huge-page blocks, of which at most 230 MB were alive at once.
+//
+// Peak RSS does not grow: a block is assembled from kept pages first and takes
+// fresh ones only for the rest, so live + kept never exceeds the most that was
+// ever alive at once. Kept pages are given back to the kernel by Trim().
+//
+// Blocks are whole huge pages (kHugeBytes), aligned to them and advised to use
+// them. Under AddressSanitizer the pool is off and blocks come from malloc,
+// so that ASan keeps seeing overruns and use after free.
+#pragma once
+
+#include <cstddef>
+
+namespace oomkit {
+
+class PagePool {
+ public:
+  static constexpr size_t kHugeBytes = size_t{2} << 20;
+
+  // False under AddressSanitizer: callers then allocate with malloc.
+  static bool enabled();
+
+  // At least `bytes` (> 0), aligned to kHugeBytes. The contents are undefined:
+  // pages kept from freed blocks hold what those held. Pages not taken from
+  // kept blocks are mapped as they are first written. Throws std::bad_alloc.
+  static void* Allocate(size_t bytes);
+  // A block of at least `bytes` whose first `keep` bytes are those of
+  // `block` (a block of this pool, or null with keep 0); `block` is gone
+  // after. Its pages move, nothing is copied.
+  static void* Grow(void* block, size_t keep, size_t bytes);
+  // Frees a block from Allocate() or Grow(); its pages are kept for the next
+  // blocks. False when `p` is not a block of this pool (then nothing is done).
+  static bool Free(void* p);
+  // Gives every kept page back to the kernel.
+  static void Trim();
+
+  // For tests: bytes in blocks alive now, and kept for reuse.
+  static size_t live_bytes();
+  static size_t kept_bytes();
+};
+
+}  // namespace oomkit
