@@ -9,6 +9,8 @@
 #include <new>
 #include <vector>
 
+#include "common/prefault.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #define OOMKIT_PAGE_POOL_ENABLED 0
 #elif defined(__has_feature)
@@ -23,7 +25,7 @@
 namespace oomkit {
 namespace {
 
-constexpr uintptr_t kHuge = PagePool::kHugeBytes;
+constexpr uintptr_t kHuge = kPrefaultHugeBytes;
 
 uintptr_t RoundUp(size_t bytes) {
   if (bytes > SIZE_MAX - kHuge) throw std::bad_alloc();
@@ -38,7 +40,7 @@ uintptr_t Reserve(size_t len) {
   const uintptr_t begin = (raw + kHuge - 1) & ~(kHuge - 1);
   if (begin > raw) ::munmap(p, begin - raw);
   if (raw + kHuge > begin) ::munmap(reinterpret_cast<void*>(begin + len), raw + kHuge - begin);
-  ::madvise(reinterpret_cast<void*>(begin), len, MADV_HUGEPAGE);
+  AdviseHugePages(reinterpret_cast<void*>(begin), len);
   return begin;
 }
 

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/prefault.h"
+
 namespace oomkit {
 namespace {
 
@@ -31,7 +33,7 @@ class PagePoolTest : public ::testing::Test {
 
 TEST_F(PagePoolTest, AFreedBlocksPagesServeTheNextBlockWithoutFaults) {
   char* a = static_cast<char*>(PagePool::Allocate(64 * kMiB));
-  ASSERT_EQ(reinterpret_cast<uintptr_t>(a) % PagePool::kHugeBytes, 0u);
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(a) % kPrefaultHugeBytes, 0u);
   std::memset(a, 5, 64 * kMiB);
   EXPECT_EQ(PagePool::live_bytes(), 64 * kMiB);
   ASSERT_TRUE(PagePool::Free(a));

@@ -27,10 +27,9 @@ void AdviseHugePages(void* data, size_t bytes) {
 }
 
 void* AllocateForHugePages(size_t bytes) {
+  if (bytes >= kPrefaultHugeBytes && PagePool::enabled()) return PagePool::Allocate(bytes);
   void* p = nullptr;
-  if (bytes >= kPrefaultHugeBytes && PagePool::enabled()) {
-    p = PagePool::Allocate(bytes);
-  } else if (bytes >= kPrefaultHugeBytes) {
+  if (bytes >= kPrefaultHugeBytes) {
     if (::posix_memalign(&p, kPrefaultHugeBytes, bytes) != 0) throw std::bad_alloc();
     AdviseHugePages(p, bytes);
   } else {
@@ -41,8 +40,8 @@ void* AllocateForHugePages(size_t bytes) {
 }
 
 void* GrowForHugePages(void* block, size_t block_bytes, size_t keep, size_t bytes) {
-  if (block && block_bytes >= kPrefaultHugeBytes && bytes >= kPrefaultHugeBytes && PagePool::enabled())
-    return PagePool::Grow(block, keep, bytes);
+  // A block that big came from the pool when the pool is on.
+  if (block_bytes >= kPrefaultHugeBytes && PagePool::enabled()) return PagePool::Grow(block, keep, bytes);
   void* p = AllocateForHugePages(bytes);
   if (keep) std::memcpy(p, block, keep);
   FreeForHugePages(block);
