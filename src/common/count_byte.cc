@@ -25,7 +25,8 @@ uint64_t CountByte(const char* begin, const char* end, char byte) {
       c = _mm_sub_epi8(c, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 32)), needle));
       d = _mm_sub_epi8(d, _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 48)), needle));
     }
-    // Lanes of one block never exceed 255; summing four blocks needs 16 bits.
+    // Each lane's count fits a byte; the sums of 8 lanes (sad) and of the four
+    // registers fit the 64-bit halves.
     const __m128i sums = _mm_add_epi64(_mm_add_epi64(_mm_sad_epu8(a, zero), _mm_sad_epu8(b, zero)),
                                        _mm_add_epi64(_mm_sad_epu8(c, zero), _mm_sad_epu8(d, zero)));
     count += static_cast<uint64_t>(_mm_cvtsi128_si64(sums)) +

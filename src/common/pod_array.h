@@ -3,9 +3,10 @@
 // that are written in full right after; zero-filling them first would touch
 // every page twice. Use Fill() where zeros are needed.
 //
-// The storage is plain malloc'd bytes, so that an array no longer needed can
-// hand them to an array of another element type (Recast) instead of being
-// freed while the next one asks the kernel for fresh pages: on the hosts we
+// The storage is raw bytes (malloc's, or from 2 MB on the page pool's,
+// common/page_pool.h), so that an array no longer needed can hand them to an
+// array of another element type (Recast) instead of being freed while the
+// next one asks the kernel for fresh pages: on the hosts we
 // measure, a fresh page costs 0.7-2.8 s per GB. A big array's pages are
 // mapped in one call when it is created (common/prefault.h), since it is
 // about to be written in full.

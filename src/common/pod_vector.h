@@ -4,9 +4,8 @@
 // advised to use them: here a 4 KiB page costs a fault on its first write,
 // about 10 us where the host must back it afresh, and the string table of a
 // 1 GB snapshot (29 MB of offsets and lengths, grown a string at a time) took
-// 7,000 of them. There a move hands the pages to the bigger block
-// (common/page_pool.h): nothing is copied, and the pages of the old block
-// that held no values yet are kept for the next arrays.
+// 7,000 of them. There a move hands the old block's pages to the bigger one
+// (common/page_pool.h): nothing is copied.
 #pragma once
 
 #include <algorithm>

@@ -7,8 +7,8 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "common/page_pool.h"
 #include "common/cpu_time.h"
+#include "common/page_pool.h"
 #include "common/parallel.h"
 #include "common/peak_memory.h"
 #include "heap/class_names.h"
