@@ -76,6 +76,8 @@ State& state() {
 
 bool PagePool::enabled() { return OOMKIT_PAGE_POOL_ENABLED; }
 
+size_t PagePool::BlockBytes(size_t bytes) { return RoundUp(bytes == 0 ? 1 : bytes); }
+
 void* PagePool::Allocate(size_t bytes) { return Grow(nullptr, 0, bytes); }
 
 void* PagePool::Grow(void* block, size_t keep, size_t bytes) {
@@ -131,12 +133,24 @@ bool PagePool::Free(void* p) {
   return true;
 }
 
-void PagePool::Trim() {
+void PagePool::Trim(size_t keep) {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  for (const Span& span : s.kept) ::munmap(reinterpret_cast<void*>(span.begin), span.len);
-  s.kept.clear();
-  s.kept_bytes = 0;
+  // Blocks are taken from the back: the front goes first.
+  size_t drop = s.kept_bytes > keep ? s.kept_bytes - keep : 0;
+  size_t i = 0;
+  for (; i < s.kept.size() && drop > 0; ++i) {
+    Span& span = s.kept[i];
+    const size_t n = std::min(span.len, drop & ~(kHuge - 1));
+    if (n == 0) break;
+    ::munmap(reinterpret_cast<void*>(span.begin), n);
+    span.begin += n;
+    span.len -= n;
+    s.kept_bytes -= n;
+    drop -= n;
+    if (span.len > 0) break;
+  }
+  s.kept.erase(s.kept.begin(), s.kept.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 size_t PagePool::live_bytes() {

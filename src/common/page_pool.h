@@ -45,8 +45,10 @@ class PagePool {
   // Frees a block from Allocate() or Grow(); its pages are kept for the next
   // blocks. False when `p` is not a block of this pool (then nothing is done).
   static bool Free(void* p);
-  // Gives every kept page back to the kernel.
-  static void Trim();
+  // Gives kept pages back to the kernel, all but `keep` bytes of them.
+  static void Trim(size_t keep = 0);
+  // The bytes of the block that Allocate(bytes) returns.
+  static size_t BlockBytes(size_t bytes);
 
   // For tests: bytes in blocks alive now, and kept for reuse.
   static size_t live_bytes();

@@ -80,6 +80,31 @@ TEST_F(PagePoolTest, GrowKeepsTheValuesAndMovesThePages) {
   EXPECT_TRUE(PagePool::Free(w));
 }
 
+TEST_F(PagePoolTest, TrimKeepsThePagesAskedForAndTheyServeTheNextBlock) {
+  EXPECT_EQ(PagePool::BlockBytes(10 * kMiB + 1), 12 * kMiB);
+  EXPECT_EQ(PagePool::BlockBytes(0), kPrefaultHugeBytes);
+  char* blocks[3];
+  for (int i = 0; i < 3; ++i) {
+    blocks[i] = static_cast<char*>(PagePool::Allocate(8 * kMiB));
+    std::memset(blocks[i], 10 + i, 8 * kMiB);
+  }
+  for (char* b : blocks) ASSERT_TRUE(PagePool::Free(b));
+  EXPECT_EQ(PagePool::kept_bytes(), 24 * kMiB);
+  // 11 MiB asked for: whole huge pages, so 12 MiB stay, and they are those
+  // freed last (the next block takes them first).
+  PagePool::Trim(11 * kMiB);
+  EXPECT_EQ(PagePool::kept_bytes(), 12 * kMiB);
+  const long before = MinorFaults();
+  char* next = static_cast<char*>(PagePool::Allocate(12 * kMiB));
+  EXPECT_EQ(PagePool::kept_bytes(), 0u);
+  EXPECT_EQ(next[0], 12) << "the last block freed serves first";
+  std::memset(next, 1, 12 * kMiB);
+  EXPECT_LT(MinorFaults() - before, 100);
+  EXPECT_TRUE(PagePool::Free(next));
+  PagePool::Trim(64 * kMiB);
+  EXPECT_EQ(PagePool::kept_bytes(), 12 * kMiB) << "keeping more than is kept drops nothing";
+}
+
 TEST_F(PagePoolTest, BlocksNotOfThePoolAreLeftAlone) {
   int on_stack = 0;
   EXPECT_FALSE(PagePool::Free(&on_stack));
