@@ -401,7 +401,8 @@ class TopLevelWalker {
       *end = pos + 1;
       return Status();
     }
-    const size_t second = threads_ > 1 && n_ - pos > 2 * chunk_bytes_ ? SecondHalf(pos + (n_ - pos) / 2) : 0;
+    const size_t long_run = std::min(2 * chunk_bytes_, kStringsInTwoHalvesBytes);
+    const size_t second = threads_ > 1 && n_ - pos > long_run ? SecondHalf(pos + (n_ - pos) / 2) : 0;
     if (second == 0) return ParseStringRun(pos, SIZE_MAX, strings_, end, cut);
     // Two halves at once, the second into a table of its own. It only counts
     // if the first half ends exactly where it begins; the first half's error
@@ -652,6 +653,8 @@ class TopLevelWalker {
   // into the next chunk (the sink moves the chunk's end there), and the byte
   // the parsers look at after the last value.
   static constexpr size_t kSlack = 4096;
+  // Strings past this many bytes are read in two halves at once.
+  static constexpr size_t kStringsInTwoHalvesBytes = size_t{1} << 20;
   size_t chunk_bytes_;
   PodArray<char> buffers_;  // 2 sets of chunk buffers (ScanNumberArray), for the sink
   uint64_t batches_ = 0;
