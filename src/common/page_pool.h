@@ -13,12 +13,16 @@
 //
 // A block is assembled from kept pages first and takes fresh ones only for
 // the rest, so the pool's live + kept bytes never exceed the most that was
-// ever alive at once. The process's RSS can still pass its peak without the
-// pool where other memory (malloc, mapped file pages) grows while pages are
-// kept: Trim() gives them back, and the heap analysis calls it once the
+// ever alive at once. Of a freed block only the huge pages that hold mapped
+// pages are kept (mincore): a part never written or handed back early would
+// otherwise pass for pages and be faulted in afresh by the next block. The
+// process's RSS can still pass its peak without the pool where other memory
+// (malloc, mapped file pages) grows while pages are kept: Trim() gives back
+// all but what the next blocks need, and the heap analysis calls it once the
 // dominators' arrays are gone (peak RSS with and without the pool: 252 vs 237
-// MB on the 205 MB bench file, 1,159 vs 1,152 MB on the 1 GB one; dropping the
-// unused trace ids, 4 B/node, more than paid for it).
+// MB on the 205 MB bench file, 1,159 vs 1,152 MB on the 1 GB one, when Trim()
+// kept nothing; dropping the unused trace ids, 4 B/node, more than paid for
+// it. Now 238 and 1,107 MB).
 //
 // Blocks are whole huge pages (kPrefaultHugeBytes), aligned to them and advised
 // to use them. Under AddressSanitizer the pool is off and blocks come from malloc,

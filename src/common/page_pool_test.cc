@@ -1,5 +1,6 @@
 #include "common/page_pool.h"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <gtest/gtest.h>
@@ -103,6 +104,23 @@ TEST_F(PagePoolTest, TrimKeepsThePagesAskedForAndTheyServeTheNextBlock) {
   EXPECT_TRUE(PagePool::Free(next));
   PagePool::Trim(64 * kMiB);
   EXPECT_EQ(PagePool::kept_bytes(), 12 * kMiB) << "keeping more than is kept drops nothing";
+}
+
+// What a block never mapped, or handed back before it was freed, is not kept:
+// kept, it would look like pages and the next block would fault it in.
+TEST_F(PagePoolTest, OnlyTheMappedHugePagesOfAFreedBlockAreKept) {
+  char* a = static_cast<char*>(PagePool::Allocate(16 * kMiB));
+  std::memset(a, 7, 4 * kMiB);                 // [0, 4) MiB written
+  std::memset(a + 10 * kMiB, 8, 2 * kMiB);     // [10, 12) MiB written
+  ASSERT_EQ(::madvise(a, 2 * kMiB, MADV_DONTNEED), 0);  // [0, 2) handed back
+  ASSERT_TRUE(PagePool::Free(a));
+  EXPECT_EQ(PagePool::kept_bytes(), 4 * kMiB) << "[2, 4) and [10, 12) MiB";
+  const long before = MinorFaults();
+  char* b = static_cast<char*>(PagePool::Allocate(4 * kMiB));
+  EXPECT_EQ(PagePool::kept_bytes(), 0u);
+  std::memset(b, 1, 4 * kMiB);
+  EXPECT_LT(MinorFaults() - before, 100) << "both kept runs were mapped";
+  EXPECT_TRUE(PagePool::Free(b));
 }
 
 TEST_F(PagePoolTest, BlocksNotOfThePoolAreLeftAlone) {

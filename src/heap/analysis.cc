@@ -175,10 +175,12 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // class of each node).
   arrays.Keep(2);
   // The pages of the dominators' freed arrays were kept for arrays to come:
-  // those of two node arrays serve the names and classes (emptying the pool
-  // here made them take 20 MB of fresh pages on the 205 MB bench file), the
-  // rest go back while names and classes allocate from malloc.
-  PagePool::Trim(2 * PagePool::BlockBytes(arrays.size() * sizeof(uint32_t)));
+  // those of three node arrays serve the names and classes (a class name per
+  // node, a class per node, the maps indexed by string), the rest go back
+  // while names and classes allocate from malloc. Emptying the pool here made
+  // them take 20 MB of fresh pages on the 205 MB bench file; keeping two
+  // arrays' worth, 20 MB on the 1 GB file.
+  PagePool::Trim(3 * PagePool::BlockBytes(arrays.size() * sizeof(uint32_t)));
   lap("shallow+dominators+distances+statistics");
   a.total_size = a.tree.retained_size[s.root] + s.extra_native_bytes;
   if (!options.summary) return a;
