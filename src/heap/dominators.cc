@@ -56,23 +56,25 @@ void ForEachEssentialEdge(const Snapshot& s, const BitVector& essential, int thr
 // and writes what the DFS does not, so it runs beside it.
 void CountRetainers(const Snapshot& s, const BitVector& essential, int threads, uint32_t* c) {
   ForEachEssentialEdge(
-      s, essential, threads, [&](uint32_t to) { __builtin_prefetch(&c[to], 1); }, [&](uint32_t, uint32_t to, uint32_t) { ++c[to]; });
+      s, essential, threads, [&](uint32_t to) { __builtin_prefetch(&c[to], 1); },
+      [&](uint32_t, uint32_t to, uint32_t) { ++c[to]; });
 }
 
 // The slot cursors start as the counts (in node order: one random access per
 // edge) and are mapped to DFS numbers once per node. `tree` marks the edges
-// the DFS entered vertices by, `entered` (by number) the vertices it entered
-// by an edge; the counts include those edges.
+// the DFS entered vertices by; the counts include them. Every vertex numbered
+// 2..walked was entered by one, but those the DFS started from, whose count
+// is 0; the root and the vertices numbered on their own were not.
 Predecessors BuildPredecessors(const Snapshot& s, const BitVector& essential, const BitVector& tree,
-                               const BitVector& entered, uint32_t* cursor, const uint32_t* number,
-                               const PodArray<uint32_t>& vertex, uint32_t n, NodeArrays& arrays, int threads) {
+                               uint32_t* cursor, const uint32_t* number, const PodArray<uint32_t>& vertex,
+                               uint32_t n, uint32_t walked, NodeArrays& arrays, int threads) {
   Predecessors p;
   p.first = arrays.Take();
   uint32_t sum = 0;
   for (uint32_t i = n; i >= 1; --i) {
     p.first[i] = sum;
     uint32_t& c = cursor[vertex[i]];
-    sum += c - (entered.Get(i) ? 1 : 0);
+    sum += c - (i >= 2 && i <= walked && c > 0 ? 1 : 0);
     c = p.first[i];
   }
   p.first[0] = sum;
@@ -116,9 +118,9 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
   // Visited bits (1 bit per node) stay in cache where the 4-byte numbers do
   // not: the DFS tests every essential edge's target.
   BitVector visited(node_count);
-  // The edges the DFS follows (1 bit per edge), and the vertices it enters by
-  // one (1 bit per node): the predecessor lists leave those edges out.
-  BitVector tree_edge(s.edge_count), entered(size_t{node_count} + 1);
+  // The edges the DFS follows (1 bit per edge): the predecessor lists leave
+  // them out.
+  BitVector tree_edge(s.edge_count);
   uint32_t n = 0;
 
   struct Frame {
@@ -155,7 +157,6 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
       f.next_edge = e + 1;
       tree_edge.Set(e);
       visit(s.edge_to[e], f.number);
-      entered.Set(n);
     }
   };
   auto essential_edge = [&](uint32_t, uint32_t e) { return essential.Get(e); };
@@ -249,10 +250,10 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
   }
   // From here on everything works on DFS numbers: node -> number is not
   // needed once the predecessor lists are written in numbers.
-  Predecessors pred = BuildPredecessors(s, essential, tree_edge, entered, retainers, number, vertex, n, arrays, threads);
+  Predecessors pred =
+      BuildPredecessors(s, essential, tree_edge, retainers, number, vertex, n, walked, arrays, threads);
   essential.Release();
   tree_edge.Release();
-  entered.Release();
   progress("dominators", 2, 4);
   // From here on one core is enough: the other takes the work given alongside.
   std::thread beside;

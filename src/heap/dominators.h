@@ -27,8 +27,8 @@
 // essential edge but the one the DFS entered each node by. Before that:
 // 16 B/node during the DFS (its three arrays and
 // the retainer counts, which the other cores make meanwhile, then the
-// node -> number map as the DFS goes), 2 bits/node of
-// visited and entered marks and 1 bit/edge marking the edges it followed
+// node -> number map as the DFS goes), 1 bit/node of
+// visited marks and 1 bit/edge marking the edges it followed
 // (and, with the page rule, 1 bit/node more for the
 // page-owned set while the essential-edge bits are made from it), 12 B per
 // level of DFS depth, and 20 B/node while the
