@@ -163,13 +163,12 @@ bool PagePool::Free(void* p) {
 void PagePool::Trim(size_t keep) {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  // Blocks are taken from the back: the front goes first.
-  size_t drop = s.kept_bytes > keep ? s.kept_bytes - keep : 0;
-  size_t i = 0;
-  for (; i < s.kept.size() && drop > 0; ++i) {
-    Span& span = s.kept[i];
-    const size_t n = std::min(span.len, drop & ~(kHuge - 1));
-    if (n == 0) break;
+  // Blocks are taken from the back: the front goes first, in whole huge pages.
+  size_t drop = (s.kept_bytes > keep ? s.kept_bytes - keep : 0) & ~(kHuge - 1);
+  size_t emptied = 0;
+  for (; drop > 0; ++emptied) {
+    Span& span = s.kept[emptied];
+    const size_t n = std::min(span.len, drop);
     ::munmap(reinterpret_cast<void*>(span.begin), n);
     span.begin += n;
     span.len -= n;
@@ -177,7 +176,7 @@ void PagePool::Trim(size_t keep) {
     drop -= n;
     if (span.len > 0) break;
   }
-  s.kept.erase(s.kept.begin(), s.kept.begin() + static_cast<std::ptrdiff_t>(i));
+  s.kept.erase(s.kept.begin(), s.kept.begin() + static_cast<std::ptrdiff_t>(emptied));
 }
 
 size_t PagePool::live_bytes() {

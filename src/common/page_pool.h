@@ -22,7 +22,7 @@
 // dominators' arrays are gone (peak RSS with and without the pool: 252 vs 237
 // MB on the 205 MB bench file, 1,159 vs 1,152 MB on the 1 GB one, when Trim()
 // kept nothing; dropping the unused trace ids, 4 B/node, more than paid for
-// it. Now 238 and 1,107 MB).
+// it. Now 232 and 1,065 MB).
 //
 // Blocks are whole huge pages (kPrefaultHugeBytes), aligned to them and advised
 // to use them. Under AddressSanitizer the pool is off and blocks come from malloc,
