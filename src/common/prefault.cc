@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "common/page_pool.h"
 #include "common/parallel.h"
@@ -53,32 +54,60 @@ void FreeForHugePages(void* block) {
 }
 
 bool PrefaultForWrite(void* data, size_t bytes) {
-  if (bytes < kPrefaultMinBytes) return false;
+  const WriteBlock block{data, bytes};
+  return PrefaultForWrite(std::span<const WriteBlock>(&block, 1));
+}
+
+bool PrefaultForWrite(std::span<const WriteBlock> blocks) {
   static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(page - 1);
-  if (end <= begin) return false;
-  // Big blocks go in huge pages: the host then maps a block in one step
-  // instead of one per 4 KiB page on its first access (1.6 s per GB here),
-  // and the random walks over node arrays miss the TLB less. A kernel
-  // without transparent huge pages (or set to "never") ignores the advice.
-  const bool big = end - begin >= kPrefaultPartBytes;
-  if (end - begin >= kPrefaultHugeBytes) AdviseHugePages(reinterpret_cast<void*>(begin), end - begin);
-  // Parts end on huge-page boundaries, so that no huge page is split between
+  constexpr uintptr_t kHuge = kPrefaultHugeBytes;
+  struct Range {
+    uintptr_t begin, end;
+  };
+  std::vector<Range> ranges;  // the whole pages of each block big enough
+  uintptr_t total = 0;
+  for (const WriteBlock& b : blocks) {
+    if (b.bytes < kPrefaultMinBytes) continue;
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(b.data) + page - 1) & ~(page - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(b.data) + b.bytes) & ~(page - 1);
+    if (end <= begin) continue;
+    // Big blocks go in huge pages: the host then maps a block in one step
+    // instead of one per 4 KiB page on its first access (1.6 s per GB here),
+    // and the random walks over node arrays miss the TLB less. A kernel
+    // without transparent huge pages (or set to "never") ignores the advice.
+    if (end - begin >= kHuge) AdviseHugePages(reinterpret_cast<void*>(begin), end - begin);
+    ranges.push_back({begin, end});
+    total += end - begin;
+  }
+  if (ranges.empty()) return false;
+  // The pages are cut into parts of equal size across the blocks, each cut
+  // moved down to a huge-page boundary, so that no huge page is split between
   // two threads. A failure (an old kernel, or no memory left to map, which the
   // writes would then meet anyway) leaves the pages to fault in one by one.
-  constexpr uintptr_t kHuge = kPrefaultHugeBytes;
-  const size_t parts = big ? std::min<size_t>((end - begin) / kPrefaultPartBytes, DefaultThreads()) : 1;
-  auto cut = [&](size_t i) {
-    if (i == 0) return begin;
-    if (i == parts) return end;
-    return std::max(begin, (begin + (end - begin) / parts * i) & ~(kHuge - 1));
+  const size_t parts =
+      total >= kPrefaultPartBytes ? std::min<size_t>(total / kPrefaultPartBytes, DefaultThreads()) : 1;
+  struct Cut {
+    size_t range;
+    uintptr_t at;
+  };
+  auto cut = [&](size_t i) -> Cut {
+    if (i == parts) return {ranges.size() - 1, ranges.back().end};
+    uintptr_t offset = total / parts * i;  // into the ranges laid end to end
+    size_t r = 0;
+    for (; offset >= ranges[r].end - ranges[r].begin; ++r) offset -= ranges[r].end - ranges[r].begin;
+    return {r, std::max(ranges[r].begin, (ranges[r].begin + offset) & ~(kHuge - 1))};
   };
   std::atomic<bool> mapped{true};
-  ParallelFor(parts, static_cast<int>(parts), [&](size_t i) {
-    const uintptr_t from = cut(i), to = cut(i + 1);
+  auto populate = [&](uintptr_t from, uintptr_t to) {
     if (to > from && ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) != 0)
       mapped.store(false, std::memory_order_relaxed);
+  };
+  ParallelFor(parts, static_cast<int>(parts), [&](size_t i) {
+    const Cut from = cut(i), to = cut(i + 1);
+    if (from.range == to.range) return populate(from.at, to.at);
+    populate(from.at, ranges[from.range].end);
+    for (size_t r = from.range + 1; r < to.range; ++r) populate(ranges[r].begin, ranges[r].end);
+    populate(ranges[to.range].begin, to.at);
   });
   return mapped.load(std::memory_order_relaxed);
 }

@@ -1,11 +1,16 @@
 #include "common/prefault.h"
 
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <vector>
 
 namespace oomkit {
 namespace {
@@ -46,6 +51,51 @@ TEST(PrefaultForWrite, WithoutItEveryPageFaults) {
   const long during = MinorFaults() - before;
   std::free(block);
   EXPECT_GT(during, 1000);
+}
+
+// How many of the whole pages inside [data, data + bytes) are resident.
+size_t ResidentPages(const char* data, size_t bytes, size_t* pages) {
+  const uintptr_t page = 4096;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + page - 1) & ~(page - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + bytes) & ~(page - 1);
+  *pages = end > begin ? (end - begin) / page : 0;
+  std::vector<unsigned char> in(*pages);
+  if (*pages && ::mincore(reinterpret_cast<void*>(begin), end - begin, in.data()) != 0) return 0;
+  return static_cast<size_t>(std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; }));
+}
+
+TEST(PrefaultForWrite, SeveralBlocksAreMappedWholeAndKeepTheirBytes) {
+  // Blocks under kPrefaultPartBytes each but over twice it together (two
+  // parts where there are two cores), one unaligned: the threads' parts cross
+  // from block to block, and every page of each is mapped, with its bytes as
+  // they were. A block not passed stays unmapped.
+  const size_t sizes[] = {size_t{14} << 20, size_t{3} << 20, (size_t{9} << 20) + 12345, 100, size_t{7} << 20};
+  std::vector<char*> blocks;
+  std::vector<WriteBlock> write;
+  for (size_t i = 0; i < std::size(sizes); ++i) {
+    char* b = static_cast<char*>(
+        ::mmap(nullptr, sizes[i] + 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(b, MAP_FAILED);
+    b[3] = static_cast<char>(i + 1);
+    blocks.push_back(b);
+    write.push_back({b + 3, sizes[i]});
+  }
+  char* left_out =
+      static_cast<char*>(::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(left_out, MAP_FAILED);
+  if (!PrefaultForWrite(write)) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (before 5.14)";
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    EXPECT_EQ(blocks[i][3], static_cast<char>(i + 1));
+    size_t pages = 0;
+    const size_t resident = ResidentPages(blocks[i] + 3, sizes[i], &pages);
+    if (sizes[i] >= kPrefaultMinBytes) {
+      EXPECT_EQ(resident, pages) << "block " << i;
+    }
+    ::munmap(blocks[i], sizes[i] + 8);
+  }
+  size_t pages = 0;
+  EXPECT_EQ(ResidentPages(left_out, kBytes, &pages), 0u);
+  ::munmap(left_out, kBytes);
 }
 
 TEST(PrefaultForWrite, SmallAndUnalignedBlocksAreLeftAlone) {
