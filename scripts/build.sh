@@ -13,7 +13,12 @@ case "$kind" in
   asan | fuzz) dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DOOMKIT_SANITIZE=ON -DOOMKIT_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++) ;;
   *) echo "usage: build.sh [release|asan|fuzz]" >&2; exit 2 ;;
 esac
-cmake -S "$root" -B "$root/$dir" -G Ninja "${flags[@]}" >/dev/null
+# Unity builds: neighbouring files compile in batches, so the headers and
+# templates they share (fmt, nlohmann/json, CLI11, GoogleTest) are compiled
+# once a batch. Clean builds on this 2-core host: release 255 -> 119-144 s,
+# ASan 324 -> 226 s. The heap engine's and common/'s own files stay on their
+# own (CMakeLists.txt), so the hot paths' code is the same either way.
+cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_UNITY_BUILD=ON "${flags[@]}" >/dev/null
 if [ $# -gt 0 ]; then cmake --build "$root/$dir" --target "$@"
 elif [ "$kind" = fuzz ]; then cmake --build "$root/$dir" --target snapshot_reader_fuzz gc_log_fuzz node_report_fuzz load_spec_fuzz
 else cmake --build "$root/$dir"; fi

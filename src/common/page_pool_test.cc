@@ -1,7 +1,6 @@
 #include "common/page_pool.h"
 
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
@@ -9,17 +8,12 @@
 #include <cstring>
 
 #include "common/prefault.h"
+#include "common/test_support.h"
 
 namespace oomkit {
 namespace {
 
 constexpr size_t kMiB = size_t{1} << 20;
-
-long MinorFaults() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_minflt;
-}
 
 class PagePoolTest : public ::testing::Test {
  protected:

@@ -1,7 +1,6 @@
 #include "common/prefault.h"
 
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
@@ -12,14 +11,10 @@
 #include <iterator>
 #include <vector>
 
+#include "common/test_support.h"
+
 namespace oomkit {
 namespace {
-
-long MinorFaults() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_minflt;
-}
 
 // 64 MiB: malloc serves it with a fresh mmap, 16,384 pages of 4 KiB.
 constexpr size_t kBytes = size_t{64} << 20;
