@@ -48,8 +48,8 @@ inline constexpr size_t kPrefaultPartBytes = size_t{16} << 20;
 bool PrefaultForWrite(void* data, size_t bytes);
 
 // The same for several blocks at once, their pages shared evenly among the
-// threads: blocks under kPrefaultPartBytes each but over it together get
-// both cores too. The node arrays of the 205 MB bench file (10 MB each, 46 MB
+// threads (a part per kPrefaultPartBytes, as for one block): blocks under
+// it each but twice it together get both cores too. The node arrays of the 205 MB bench file (10 MB each, 46 MB
 // in all) took 62-83 ms on one core with a call per array, 39-44 ms on two.
 struct WriteBlock {
   void* data;
