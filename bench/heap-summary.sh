@@ -34,4 +34,7 @@ for size in "${sizes[@]}"; do
   same=$(node "$root/tests/tools/compare-oracle.js" "$work/devtools.json" "$work/oomkit.json" | head -1)
   report "$size" "$mb" "${tools[@]}"
   echo "  ($size, $runs runs each, medians; numbers: $same)" >&2
+  # Most of oomkit's kernel time is fresh pages (bench/README.md, "Fresh pages"): how the host backs
+  # them changes from run to run, and this shows by how much.
+  echo "  (oomkit's kernel time per run: $(cut -d' ' -f4 "$work/oomkit.txt" | tr '\n' ' ')s; median $(cut -d' ' -f4 "$work/oomkit.txt" | median) s of $(cut -d' ' -f2 "$work/oomkit.txt" | median) s CPU)" >&2
 done

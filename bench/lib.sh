@@ -32,11 +32,11 @@ gen() {  # gen SIZE [--triplet] -> the folder of the generator's snapshots
   fi
   echo "$dir"
 }
-measure() {  # measure LABEL CMD... -> "wall cpu rss_kb"
+measure() {  # measure LABEL CMD... -> "wall cpu rss_kb sys" (cpu = user + sys; sys: the kernel's share)
   local label=$1; shift
   /usr/bin/time -f '%e %U %S %M' -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" ||
     { echo "$label failed: $(tail -3 "$work/stderr.txt")" >&2; return 1; }
-  awk '{printf "%.2f %.2f %d\n", $1, $2 + $3, $4}' "$work/time.txt"
+  awk '{printf "%.2f %.2f %d %.2f\n", $1, $2 + $3, $4, $3}' "$work/time.txt"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # report LABEL MB TOOL... : one table row per tool from $work/TOOL.txt (medians), then the
