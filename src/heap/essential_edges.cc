@@ -11,6 +11,16 @@ namespace oomkit::heap {
 WeakMapNames::WeakMapNames(const Snapshot& s, int threads) : is_weakmap_(s.strings.size()) {
   const SnapshotLayout& L = s.layout;
   if (L.internal < 0) return;
+  // Only internal edges' names are looked up: a string that no internal edge
+  // uses is never asked for, so parsing every candidate gives the same answers.
+  if (s.weakmap_name_candidates_known) {
+    for (uint32_t i : s.weakmap_name_candidates)
+      if (auto wm = ParseWeakMapEdgeName(s.strings[i])) {
+        is_weakmap_.Set(i);
+        parsed_.emplace(i, *wm);
+      }
+    return;
+  }
   // Mark the strings used by internal edges, then parse each once. (The
   // marking on two threads was no faster: reading the edges bounds it.)
   PodArray<uint8_t> used(s.strings.size(), 0);

@@ -12,6 +12,7 @@
 #include "common/count_byte.h"
 #include "common/parallel.h"
 #include "common/prefault.h"
+#include "heap/weakmap_edges.h"
 
 namespace oomkit::heap {
 namespace {
@@ -98,6 +99,9 @@ class TopLevelWalker {
         progress_(progress),
         threads_(threads),
         sink_(sink) {}
+
+  // The strings that may name a WeakMap edge, by index (after Walk).
+  std::vector<uint32_t> TakeWeakMapCandidates() { return std::move(weakmap_candidates_); }
 
   Status Walk(Sections* out) {
     size_t pos = SkipWs(0);
@@ -403,19 +407,23 @@ class TopLevelWalker {
     }
     const size_t long_run = std::min(2 * chunk_bytes_, kStringsInTwoHalvesBytes);
     const size_t second = threads_ > 1 && n_ - pos > long_run ? SecondHalf(pos + (n_ - pos) / 2) : 0;
-    if (second == 0) return ParseStringRun(pos, SIZE_MAX, strings_, end, cut);
+    if (second == 0) return ParseStringRun(pos, SIZE_MAX, strings_, &weakmap_candidates_, end, cut);
     // Two halves at once, the second into a table of its own. It only counts
     // if the first half ends exactly where it begins; the first half's error
     // comes first, as it would reading in order.
     StringTable rest;
+    std::vector<uint32_t> rest_candidates;
     size_t rest_end = 0;
     bool rest_cut = false;
     Status rest_status;
-    std::thread other([&] { rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_end, &rest_cut); });
+    std::thread other([&] {
+      rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_candidates, &rest_end, &rest_cut);
+    });
     bool stopped = false;
-    Status s = ParseStringRun(pos, second, strings_, end, cut, &stopped);
+    Status s = ParseStringRun(pos, second, strings_, &weakmap_candidates_, end, cut, &stopped);
     other.join();
     if (!s.ok() || !stopped) return s;
+    for (uint32_t i : rest_candidates) weakmap_candidates_.push_back(strings_->size() + i);
     strings_->Append(std::move(rest));
     *end = rest_end;
     *cut = rest_cut;
@@ -438,9 +446,11 @@ class TopLevelWalker {
   }
 
   // Parses strings from pos (each followed by ',' or the closing ']') into
-  // `table`; stops, setting *stopped, when the next string would begin at
-  // `stop` (SIZE_MAX: never).
-  Status ParseStringRun(size_t pos, size_t stop, StringTable* table, size_t* end, bool* cut, bool* stopped = nullptr) {
+  // `table`, and the indexes of those that may name a WeakMap edge into
+  // `candidates`; stops, setting *stopped, when the next string would begin
+  // at `stop` (SIZE_MAX: never).
+  Status ParseStringRun(size_t pos, size_t stop, StringTable* table, std::vector<uint32_t>* candidates, size_t* end,
+                        bool* cut, bool* stopped = nullptr) {
     size_t next_report = pos + (64 << 20);
     while (true) {
       pos = SkipWs(pos);
@@ -458,6 +468,7 @@ class TopLevelWalker {
       if (!escaped) {
         if (close - pos - 1 > UINT32_MAX) return Status::Error(fmt::format("byte {}: a string over 4 GB", pos));
         table->AddInFile(pos + 1, static_cast<uint32_t>(close - pos - 1));
+        if (MayNameWeakMapEdge(std::string_view(p_ + pos + 1, close - pos - 1))) candidates->push_back(table->size() - 1);
         pos = close + 1;
       } else {
         size_t mark = table->arena().size();
@@ -468,6 +479,7 @@ class TopLevelWalker {
           return Status();
         }
         table->AddFromArena(mark);
+        if (MayNameWeakMapEdge((*table)[table->size() - 1])) candidates->push_back(table->size() - 1);
       }
       pos = SkipWs(pos);
       if (pos >= n_) return *cut = true, Status();
@@ -658,6 +670,7 @@ class TopLevelWalker {
   size_t chunk_bytes_;
   PodArray<char> buffers_;  // 2 sets of chunk buffers (ScanNumberArray), for the sink
   uint64_t batches_ = 0;
+  std::vector<uint32_t> weakmap_candidates_;  // Snapshot::weakmap_name_candidates
   InputFile& input_;
   const char* p_;
   size_t n_;
@@ -1469,6 +1482,8 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
                           options.parse_arrays_in_walk ? &in_walk : nullptr);
     Status s = walker.Walk(&sec);
     if (!s.ok()) return s;
+    snap.weakmap_name_candidates = walker.TakeWeakMapCandidates();
+    snap.weakmap_name_candidates_known = true;
   }
   std::string gz = input.gzip_truncation().empty() ? "" : " (" + input.gzip_truncation() + ")";
   auto cut_error = [&](const std::string& extra) {

@@ -19,4 +19,9 @@ struct WeakMapEdgeName {
 
 std::optional<WeakMapEdgeName> ParseWeakMapEdgeName(std::string_view name);
 
+// What every name ParseWeakMapEdgeName accepts has (a leading digit, a
+// closing ')', room for the fixed words), tested on the two end bytes and
+// the length: cheap enough for every string as the reader meets it.
+bool MayNameWeakMapEdge(std::string_view name);
+
 }  // namespace oomkit::heap

@@ -1,0 +1,81 @@
+#include "heap/essential_edges.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "heap/test_support.h"
+
+namespace oomkit::heap {
+namespace {
+
+std::string PairName(int i, const std::string& key_class) {
+  return std::to_string(i) + " / part of key (" + key_class + " @" + std::to_string(100 + 2 * i) +
+         ") -> value (Object @" + std::to_string(101 + 2 * i) + ") pair in WeakMap (table @3)";
+}
+
+// The reader collects the strings that may name WeakMap edges as it parses
+// them; WeakMapNames then parses those instead of marking every internal
+// edge's name. Both ways must answer alike for every internal edge: here
+// with names in both halves of a strings section read in two halves (over
+// 1 MB), one unescaped into the arena (a quote in the key's class), a pair
+// name also used by a property edge and as a node name, and lookalikes.
+TEST(WeakMapNames, CandidatesFromTheReaderAnswerAsMarkingEveryInternalEdge) {
+  const int fillers = 40000;  // ~1.3 MB of strings: the reader takes two halves
+  std::vector<std::string> strings = {"", "global", "WeakMap", "Object"};
+  std::vector<int> pair_names;  // string indexes
+  auto add = [&](const std::string& s) {
+    strings.push_back(s);
+    return static_cast<int>(strings.size()) - 1;
+  };
+  pair_names.push_back(add(PairName(1, "Object")));
+  pair_names.push_back(add(PairName(2, "K\\\"quoted\\\"")));  // escaped in the file
+  const int lookalike = add("7 / part of key (Object @1) -> value ... not a pair)");
+  for (int i = 0; i < fillers; ++i) {
+    add("filler string number " + std::to_string(i) + " with some padding");
+    if (i == fillers / 2 || i == fillers - 2) pair_names.push_back(add(PairName(3 + i % 7, "Object")));
+  }
+  pair_names.push_back(add(PairName(9, "Object")));
+  // Nodes: root, global, table (id 3), and one holder per internal edge.
+  const int edges_from_table = static_cast<int>(pair_names.size()) + 1;
+  std::string nodes = "9,0,1,0,1, 3,1,2,8,2, 3,2,3,8," + std::to_string(edges_from_table);
+  std::string edges = "5,0,5, 2,3,10, 2," + std::to_string(pair_names[0]) + ",10";  // root->global; global->table twice
+  int node_count = 3, edge_count = 3;
+  auto holder = [&] { nodes += ", 3,3," + std::to_string(1000 + node_count) + ",8,0"; return 5 * node_count++; };
+  for (int name : pair_names) edges += ", 3," + std::to_string(name) + "," + std::to_string(holder()), ++edge_count;
+  edges += ", 3," + std::to_string(lookalike) + "," + std::to_string(holder()), ++edge_count;
+  std::string text = R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
+                     R"("node_types":[["hidden","array","string","object","code","closure","regexp","number",)"
+                     R"("native","synthetic"],"string","number","number","number"],)"
+                     R"("edge_fields":["type","name_or_index","to_node"],)"
+                     R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
+                     R"("string_or_number","node"]},"node_count":)" +
+                     std::to_string(node_count) + R"(,"edge_count":)" + std::to_string(edge_count) +
+                     R"(},"nodes":[)" + nodes + R"(],"edges":[)" + edges + R"(],"strings":[)";
+  for (size_t i = 0; i < strings.size(); ++i) text += (i ? ",\n\"" : "\"") + strings[i] + "\"";
+  text += "]}";
+  auto snap = testing::ReadText(text);
+  ASSERT_TRUE(snap.ok()) << snap.error();
+  Snapshot& s = snap.value();
+  ASSERT_TRUE(s.weakmap_name_candidates_known);
+  const WeakMapNames from_candidates(s, 2);
+  s.weakmap_name_candidates_known = false;
+  const WeakMapNames from_edges(s, 2);
+  int pairs_found = 0;
+  for (uint64_t e = 0; e < s.edge_count; ++e) {
+    if (s.edge_type(e) != s.layout.internal) continue;
+    const WeakMapEdgeName* a = from_candidates.Find(s.edge_name(e));
+    const WeakMapEdgeName* b = from_edges.Find(s.edge_name(e));
+    ASSERT_EQ(a == nullptr, b == nullptr) << "edge " << e << ": " << s.strings[s.edge_name(e)];
+    if (!a) continue;
+    EXPECT_EQ(a->table_id, b->table_id);
+    EXPECT_EQ(a->duplicated_part, b->duplicated_part);
+    EXPECT_EQ(a->table_id, 3u);
+    ++pairs_found;
+  }
+  EXPECT_EQ(pairs_found, static_cast<int>(pair_names.size()));
+  EXPECT_NE(s.strings[static_cast<uint32_t>(pair_names[1])].find("K\"quoted\""), std::string_view::npos);
+}
+
+}  // namespace
+}  // namespace oomkit::heap
