@@ -139,7 +139,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   NodeArrays arrays(s.node_count);
   a.self_size = std::move(s.node_self_size);
   const bool devtools = options.semantics == Semantics::kDevTools;
-  a.weakmaps.emplace(s, threads);
+  a.weakmaps.emplace(s);
   const WeakMapNames& weakmaps = *a.weakmaps;
   RetainingEdges edges;
   edges.essential = EdgesPassingRules(s, options.semantics, weakmaps, threads);

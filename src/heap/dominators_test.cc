@@ -193,7 +193,7 @@ namespace {
 // does) against the tree from bits made up front with MarkPageOwned, the
 // set's direct definition, at one and two threads.
 void ExpectPageRuleOnTheWayMatchesUpFront(const Snapshot& s, const std::string& what) {
-  const WeakMapNames weakmaps(s, 1);
+  const WeakMapNames weakmaps(s);
   for (int threads : {1, 2}) {
     NodeArrays up_front_arrays(s.node_count), walk_arrays(s.node_count);
     RetainingEdges up_front;

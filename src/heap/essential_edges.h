@@ -37,10 +37,11 @@ bool IsUserRootEdge(const Snapshot& s, uint32_t e);
 void ExtendPageOwned(const Snapshot& s, std::vector<uint32_t> from, BitVector* page);
 
 // The names of WeakMap entry edges (see weakmap_edges.h), parsed once per
-// distinct string used by an internal edge, then looked up by string index.
+// string that may be one (Snapshot::weakmap_name_candidates), then looked up
+// by string index.
 class WeakMapNames {
  public:
-  WeakMapNames(const Snapshot& s, int threads);
+  explicit WeakMapNames(const Snapshot& s);
   // The parsed name, or nullptr when the string does not name a WeakMap edge.
   const WeakMapEdgeName* Find(uint32_t name) const {
     if (!is_weakmap_.Get(name)) return nullptr;

@@ -202,12 +202,9 @@ struct Snapshot {
   std::vector<TraceNode> trace_nodes;
   std::vector<uint32_t> samples;
 
-  // The strings that may name a WeakMap edge (MayNameWeakMapEdge), found as
-  // the reader met them: WeakMapNames then parses these few instead of
-  // marking the names of every internal edge first (a pass over all edges).
-  // Known only for snapshots from ReadSnapshot.
+  // The strings that may name a WeakMap edge (MayNameWeakMapEdge), by index,
+  // noted as the reader met them: WeakMapNames parses these few.
   std::vector<uint32_t> weakmap_name_candidates;
-  bool weakmap_name_candidates_known = false;
 
   // Set when --partial let a file cut inside "strings" (or later) through:
   // what was not read, in words for the user.

@@ -1483,7 +1483,6 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
     Status s = walker.Walk(&sec);
     if (!s.ok()) return s;
     snap.weakmap_name_candidates = walker.TakeWeakMapCandidates();
-    snap.weakmap_name_candidates_known = true;
   }
   std::string gz = input.gzip_truncation().empty() ? "" : " (" + input.gzip_truncation() + ")";
   auto cut_error = [&](const std::string& extra) {
