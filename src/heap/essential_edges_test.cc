@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "heap/test_support.h"
 #include "heap/weakmap_edges.h"

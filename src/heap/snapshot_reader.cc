@@ -412,6 +412,7 @@ class TopLevelWalker {
     // if the first half ends exactly where it begins; the first half's error
     // comes first, as it would reading in order.
     StringTable rest;
+    rest.SetFile(p_);  // its strings are views into the same file, readable before Append
     std::vector<uint32_t> rest_candidates;
     size_t rest_end = 0;
     bool rest_cut = false;
@@ -468,7 +469,6 @@ class TopLevelWalker {
       if (!escaped) {
         if (close - pos - 1 > UINT32_MAX) return Status::Error(fmt::format("byte {}: a string over 4 GB", pos));
         table->AddInFile(pos + 1, static_cast<uint32_t>(close - pos - 1));
-        if (MayNameWeakMapEdge(std::string_view(p_ + pos + 1, close - pos - 1))) candidates->push_back(table->size() - 1);
         pos = close + 1;
       } else {
         size_t mark = table->arena().size();
@@ -479,8 +479,9 @@ class TopLevelWalker {
           return Status();
         }
         table->AddFromArena(mark);
-        if (MayNameWeakMapEdge((*table)[table->size() - 1])) candidates->push_back(table->size() - 1);
       }
+      const uint32_t added = table->size() - 1;
+      if (MayNameWeakMapEdge((*table)[added])) candidates->push_back(added);
       pos = SkipWs(pos);
       if (pos >= n_) return *cut = true, Status();
       if (p_[pos] == ']') {

@@ -27,7 +27,8 @@ bool EndsWithId(std::string_view s) {
 }  // namespace
 
 bool MayNameWeakMapEdge(std::string_view name) {
-  constexpr size_t kShortest = std::string_view("0 / part of key (").size() + std::string_view(" pair in WeakMap (table @0)").size();
+  constexpr size_t kShortest =
+      std::string_view("0 / part of key (").size() + std::string_view(" pair in WeakMap (table @0)").size();
   return name.size() >= kShortest && IsDigit(name.front()) && name.back() == ')';
 }
 
