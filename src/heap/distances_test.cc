@@ -8,21 +8,11 @@
 namespace oomkit::heap {
 namespace {
 
-std::string Graph(const std::string& nodes, const std::string& edges, const std::string& strings, int n, int e) {
-  return R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
-         R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native",)"
-         R"("synthetic"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
-         R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
-         R"("string_or_number","node"]},"node_count":)" +
-         std::to_string(n) + R"(,"edge_count":)" + std::to_string(e) + R"(},"nodes":[)" + nodes +
-         R"(],"edges":[)" + edges + R"(],"strings":[)" + strings + "]}";
-}
-
 // Regression: the root pointing twice at the same user root put it in the
 // breadth-first queue twice; with every node reached (the root too, through
 // a back edge) that overflowed a queue of one slot per node.
 TEST(Distances, RootPointingTwiceAtOneUserRoot) {
-  auto snap = testing::ReadText(Graph("9,0,1,0,2, 3,1,3,10,2, 2,2,5,4,0", "5,3,5, 1,1,5, 2,4,10, 3,3,0",
+  auto snap = testing::ReadText(testing::GraphText("9,0,1,0,2, 3,1,3,10,2, 2,2,5,4,0", "5,3,5, 1,1,5, 2,4,10, 3,3,0",
                                       R"("", "global", "hi", "g", "x")", 3, 4));
   ASSERT_TRUE(snap.ok()) << snap.error();
   Analysis a = Analyze(&snap.value(), {});
@@ -36,7 +26,7 @@ TEST(Distances, WeakMapValueTakesTheLongerPath) {
   // root -> global; global -(map)-> table; global -(k)-> holder -(key)-> key;
   // table and key both point at the value with the pair's internal edges.
   const std::string pair = "1 / part of key (Object @9) -> value (Object @11) pair in WeakMap (table @5)";
-  const std::string text = Graph(
+  const std::string text = testing::GraphText(
       // root, global, table, holder, key, value (5 fields per node)
       "9,0,1,0,1, 3,1,3,8,2, 3,2,5,8,1, 3,3,7,8,1, 3,3,9,8,1, 3,3,11,8,0",
       // root->global; global->table, global->holder; table->value; holder->key; key->value
@@ -71,7 +61,7 @@ TEST(Distances, LongChainsEveryNodeAtItsPlace) {
     nodes += ",3,2," + std::to_string(2 * i + 5) + ",8," + (last ? "0" : "1");
     if (!last) edges += ",2,2," + std::to_string(5 * (i + 3));
   }
-  auto snap = testing::ReadText(Graph(nodes, edges, R"("", "global", "x")", objects + 2, objects + 1));
+  auto snap = testing::ReadText(testing::GraphText(nodes, edges, R"("", "global", "x")", objects + 2, objects + 1));
   ASSERT_TRUE(snap.ok()) << snap.error();
   Analysis a = Analyze(&snap.value(), {});
   ASSERT_EQ(a.distance[1], 1);

@@ -62,15 +62,9 @@ namespace {
 // DevTools, each is numbered under the root on its own, their buckets are
 // never processed, and both end up dominated by the root.
 TEST(Dominators, CycleReachedOnlyWeaklyHangsFromTheRoot) {
-  auto snap = testing::ReadText(
-      R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
-      R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
-      R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
-      R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
-      R"("node_count":4,"edge_count":4},)"
-      R"("nodes":[9,0,1,0,2, 3,1,3,10,0, 3,2,5,20,1, 3,2,7,30,1],)"
-      R"("edges":[5,3,5, 6,4,10, 2,3,15, 2,3,10],)"
-      R"("strings":["", "global", "Object", "next", "w"]})");
+  auto snap = testing::ReadText(testing::GraphText("9,0,1,0,2, 3,1,3,10,0, 3,2,5,20,1, 3,2,7,30,1",
+                                                   "5,3,5, 6,4,10, 2,3,15, 2,3,10",
+                                                   R"("", "global", "Object", "next", "w")", 4, 4));
   ASSERT_TRUE(snap.ok()) << snap.error();
   Analysis a = Analyze(&snap.value(), {});
   EXPECT_EQ(a.tree.unreachable, 2u);
@@ -139,18 +133,6 @@ struct RandomNumbers {
   }
 };
 
-// A snapshot of n nodes (type, name, id, self_size, edge_count) and their
-// edges (type, name, to_node), with V8's usual type names.
-std::string GraphText(uint32_t n, uint32_t edge_count, const std::string& nodes, const std::string& edges) {
-  return fmt::format("{}{}{}{}{}{}{}",
-      R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
-      R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native","synthetic"],)"
-      R"("string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
-      R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],"string_or_number","node"]},)"
-      R"("node_count":)", n, R"(,"edge_count":)", edge_count, R"(},"nodes":[)", nodes,
-      fmt::format(R"(],"edges":[{}],"strings":["", "x"]}})", edges));
-}
-
 TEST(Dominators, RandomGraphsMatchBruteForce) {
   RandomNumbers next{12345};
   for (int round = 0; round < 3000; ++round) {
@@ -173,7 +155,7 @@ TEST(Dominators, RandomGraphsMatchBruteForce) {
       // no page-owned filtering; self edges and weak ones never retain.
       nodes += fmt::format("{}{},1,{},{},{}", v ? "," : "", v ? 3 : 9, 2 * v + 1, 1 + v, k);
     }
-    const std::string text = GraphText(n, edge_count, nodes, edges);
+    const std::string text = testing::GraphText(nodes, edges, R"("", "x")", n, edge_count);
     auto snap = testing::ReadText(text);
     ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
     Analysis a = Analyze(&snap.value(), {});
@@ -244,7 +226,7 @@ TEST(Dominators, PageRuleOnTheWayMatchesUpFrontOnRandomGraphs) {
       }
       nodes += fmt::format("{}{},1,{},{},{}", v ? "," : "", v ? 3 : 9, 2 * v + 1, 1 + v, k);
     }
-    const std::string text = GraphText(n, edge_count, nodes, edges);
+    const std::string text = testing::GraphText(nodes, edges, R"("", "x")", n, edge_count);
     auto snap = testing::ReadText(text);
     ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
     ExpectPageRuleOnTheWayMatchesUpFront(snap.value(), fmt::format("round {}\n{}", round, text));

@@ -45,17 +45,9 @@ TEST(WeakMapNames, AnswersForEveryInternalEdgeAsParsingItsName) {
   auto holder = [&] { nodes += ", 3,3," + std::to_string(1000 + node_count) + ",8,0"; return 5 * node_count++; };
   for (int name : pair_names) edges += ", 3," + std::to_string(name) + "," + std::to_string(holder()), ++edge_count;
   edges += ", 3," + std::to_string(lookalike) + "," + std::to_string(holder()), ++edge_count;
-  std::string text = R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
-                     R"("node_types":[["hidden","array","string","object","code","closure","regexp","number",)"
-                     R"("native","synthetic"],"string","number","number","number"],)"
-                     R"("edge_fields":["type","name_or_index","to_node"],)"
-                     R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
-                     R"("string_or_number","node"]},"node_count":)" +
-                     std::to_string(node_count) + R"(,"edge_count":)" + std::to_string(edge_count) +
-                     R"(},"nodes":[)" + nodes + R"(],"edges":[)" + edges + R"(],"strings":[)";
-  for (size_t i = 0; i < strings.size(); ++i) text += (i ? ",\n\"" : "\"") + strings[i] + "\"";
-  text += "]}";
-  auto snap = testing::ReadText(text);
+  std::string joined;
+  for (size_t i = 0; i < strings.size(); ++i) joined += (i ? ",\n\"" : "\"") + strings[i] + "\"";
+  auto snap = testing::ReadText(testing::GraphText(nodes, edges, joined, node_count, edge_count));
   ASSERT_TRUE(snap.ok()) << snap.error();
   Snapshot& s = snap.value();
   const WeakMapNames weakmaps(s);

@@ -22,6 +22,21 @@ inline Result<Snapshot> ReadFile(const std::string& path, bool partial = false, 
   return ReadSnapshot(in.take(), o);
 }
 
+// A snapshot's text in the layout every Node version since 16 shares for
+// these fields (nodes: type, name, id, self_size, edge_count; edges: type,
+// name_or_index, to_node), with V8's usual type names. `strings` is the
+// strings array's contents, e.g. R"("", "global")".
+inline std::string GraphText(const std::string& nodes, const std::string& edges, const std::string& strings,
+                             uint64_t node_count, uint64_t edge_count) {
+  return R"({"snapshot":{"meta":{"node_fields":["type","name","id","self_size","edge_count"],)"
+         R"("node_types":[["hidden","array","string","object","code","closure","regexp","number","native",)"
+         R"("synthetic"],"string","number","number","number"],"edge_fields":["type","name_or_index","to_node"],)"
+         R"("edge_types":[["context","element","property","internal","hidden","shortcut","weak"],)"
+         R"("string_or_number","node"]},"node_count":)" +
+         std::to_string(node_count) + R"(,"edge_count":)" + std::to_string(edge_count) + R"(},"nodes":[)" + nodes +
+         R"(],"edges":[)" + edges + R"(],"strings":[)" + strings + "]}";
+}
+
 inline Result<Snapshot> ReadText(const std::string& text, bool partial = false) {
   InputFile in = InputFile::FromBytes(text);
   ReadOptions o;
