@@ -25,9 +25,9 @@
 // (DFS vertex and parent arrays, the predecessor offsets, which then keep the
 // semidominators, and an 8 B eval record) plus the predecessor lists, 4 B per
 // essential edge but the one the DFS entered each node by. Before that:
-// 16 B/node during the DFS (its three arrays and
-// the retainer counts, which the other cores make meanwhile, then the
-// node -> number map as the DFS goes), 1 bit/node of
+// 20 B/node during the DFS (its three arrays, the retainer counts, which the
+// other cores make meanwhile, then the node -> number map and the
+// predecessor offsets as the DFS goes), 1 bit/node of
 // visited marks and 1 bit/edge marking the edges it followed
 // (and, with the page rule, 1 bit/node more for the
 // page-owned set while the essential-edge bits are made from it), 12 B per

@@ -158,10 +158,19 @@ TEST(Dominators, RandomGraphsMatchBruteForce) {
     const std::string text = testing::GraphText(nodes, edges, R"("", "x")", n, edge_count);
     auto snap = testing::ReadText(text);
     ASSERT_TRUE(snap.ok()) << snap.error() << "\n" << text;
-    Analysis a = Analyze(&snap.value(), {});
+    // One to three threads: the predecessor lists are scattered by ranges
+    // of target nodes, one per thread, and their offsets made by the
+    // numbering beside the DFS or, on one thread, after it. Both semantics:
+    // without shortcut edges they retain alike, and only DevTools' finds
+    // the page-owned set during the DFS.
+    AnalysisOptions options;
+    options.threads = 1 + round % 3;
+    options.semantics = round % 2 ? Semantics::kRaw : Semantics::kDevTools;
+    Analysis a = Analyze(&snap.value(), options);
     std::vector<uint32_t> expected = BruteForceDominators(n, out);
     for (uint32_t v = 1; v < n; ++v)
-      ASSERT_EQ(a.tree.dominator[v], expected[v]) << "round " << round << " node " << v << "\n" << text;
+      ASSERT_EQ(a.tree.dominator[v], expected[v])
+          << "round " << round << " threads " << options.threads << " node " << v << "\n" << text;
   }
 }
 
