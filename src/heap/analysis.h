@@ -37,7 +37,7 @@ struct Statistics {
 // A Summary row key: the class name, split by constructor location for
 // objects that have one (two classes named Foo in two files stay apart).
 struct ClassKey {
-  uint32_t name;  // string index (first string with that text)
+  uint32_t name;  // string index of its text (one of them when the text is there twice)
   bool has_location = false;
   uint32_t script_id = 0, line = 0, column = 0;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "heap/test_support.h"
 
 namespace oomkit::heap {
@@ -68,6 +70,9 @@ TEST(Summary, ToolkitFixtureRows) {
 // being freed before the dominators, as the Summary has them.
 TEST(Summary, SameRowsWhateverTheThreadCount) {
   std::vector<std::vector<std::tuple<std::string, uint64_t, uint64_t, uint64_t, int32_t>>> results;
+  // Every node's class id and key: the ids, numbered by range and joined,
+  // must be those one thread gives.
+  std::vector<std::vector<std::tuple<uint32_t, std::string, bool, uint32_t, uint32_t, uint32_t>>> classes;
   for (int threads : {1, 2, 3, 4}) {
     auto snap = testing::ReadFile(testing::SharedPath("fixtures/heap-snapshot-toolkit-snapshot2.heapsnapshot.gz"),
                                   false, std::min(threads, 3));
@@ -80,10 +85,22 @@ TEST(Summary, SameRowsWhateverTheThreadCount) {
     results.emplace_back();
     for (const auto& r : rows)
       results.back().emplace_back(std::string(r.name), r.count, r.self_size, r.retained_size, r.distance);
+    classes.emplace_back();
+    for (uint32_t n = 0; n < snap.value().node_count; ++n) {
+      const ClassKey& k = a.classes[a.class_of[n]];
+      classes.back().emplace_back(a.class_of[n], std::string(snap.value().strings[k.name]), k.has_location,
+                                  k.script_id, k.line, k.column);
+    }
   }
   EXPECT_EQ(results[0], results[1]);
   EXPECT_EQ(results[0], results[2]);
   EXPECT_EQ(results[0], results[3]);
+  ASSERT_GT(classes[0].size(), 0u);
+  EXPECT_TRUE(std::any_of(classes[0].begin(), classes[0].end(), [](const auto& c) { return std::get<2>(c); }))
+      << "the fixture should have objects with a constructor location";
+  EXPECT_EQ(classes[0], classes[1]);
+  EXPECT_EQ(classes[0], classes[2]);
+  EXPECT_EQ(classes[0], classes[3]);
 }
 
 // Objects with a constructor location are split by it: three Foo objects at
