@@ -28,7 +28,7 @@ namespace {
 // one thread would have given it, so that the ids (and the order of rows
 // that tie) do not depend on the thread count. 15 -> 9 ms on the 205 MB
 // bench file, 46-61 -> 26 ms on the 1 GB one.
-void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, NodeArrays& arrays, int threads,
+void AssignClasses(const Snapshot& s, const ClassNames& names, NodeArrays& arrays, int threads,
                    Analysis* a) {
   struct Found {  // a class as a range first meets it
     std::string_view text;
@@ -66,7 +66,7 @@ void AssignClasses(const Snapshot& s, const PodArray<uint32_t>& class_name, Node
                          [](const Snapshot::Location& l, uint32_t n) { return l.node < n; }) -
         s.locations.begin());
     for (uint32_t n = r.begin; n < r.end; ++n) {
-      const uint32_t idx = class_name[n];
+      const uint32_t idx = names.StringIndex(n);
       const Snapshot::Location* loc = nullptr;
       for (; next_location < s.locations.size() && s.locations[next_location].node <= n; ++next_location)
         if (s.locations[next_location].node == n) loc = &s.locations[next_location];
@@ -240,10 +240,11 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
       options.interfaces_from ? options.interfaces_from() : options.interfaces;
   a.interfaces = given ? *given : std::move(inferred);
   if (options.on_interfaces) options.on_interfaces(a.interfaces);
-  PodArray<uint32_t> class_name = AddClassNames(&s, NameClasses(s, arrays, a.interfaces, threads));
+  ClassNames names = NameClasses(s, arrays, a.interfaces, threads);
+  AddClassNames(&s, &names);
   lap("names");
-  AssignClasses(s, class_name, arrays, threads, &a);
-  arrays.Give(std::move(class_name));
+  AssignClasses(s, names, arrays, threads, &a);
+  arrays.Give(std::move(names.class_name));
   lap("classes");
   a.statistics.total = a.total_size;
   a.statistics.v8heap = a.statistics.total - a.statistics.native;

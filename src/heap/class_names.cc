@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "common/parallel.h"
 
 namespace oomkit::heap {
 namespace {
@@ -188,13 +189,9 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
 }
 
 
-PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names) {
-  const uint32_t base = s->strings.size();
-  for (const std::string& name : names.new_names) s->strings.Add(name);
-  PodArray<uint32_t> cls = std::move(names.class_name);
-  for (uint32_t n = 0; n < s->node_count; ++n)
-    if (cls[n] & ClassNames::kNew) cls[n] = base + (cls[n] & ~ClassNames::kNew);
-  return cls;
+void AddClassNames(Snapshot* s, ClassNames* names) {
+  names->first_new = s->strings.size();
+  for (const std::string& name : names->new_names) s->strings.Add(name);
 }
 
 ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
@@ -264,12 +261,8 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
     out.class_name = std::move(cls);
     return out;
   }
-  std::thread others;
-  if (threads > 1) others = std::thread(name_others);
-  else name_others();
 
   // Matching: a trie of each definition's sorted properties.
-  std::vector<std::string_view> props;
   auto js_less = [](std::string_view a, std::string_view b) { return Utf16Less(a, b); };
   std::vector<TrieNode> trie(1);
   for (size_t d = 0; d < definitions.size(); ++d) {
@@ -304,51 +297,63 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
     if (definition_props[a] != definition_props[b]) return definition_props[a] > definition_props[b] ? a : b;
     return std::min(a, b);
   };
-  std::vector<uint32_t> states, snapshot_states;
-  std::vector<uint8_t> in_states(trie.size(), 0);
-  ByPropertyList matched;  // -> definition index, or -1 for none
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    if (!is_plain(n)) continue;
-    // Unmatched plain objects keep their own name ("Object").
-    matched.Load(s, n);
-    if (const int64_t* known = matched.Find()) {
-      cls[n] = *known >= 0 ? definition_class[static_cast<size_t>(*known)] : s.node_name[n];
-      continue;
-    }
-    props.clear();
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type(e) == L.property) props.push_back(s.strings[s.edge_name(e)]);
-    std::sort(props.begin(), props.end(), js_less);
-    for (uint32_t st : states) in_states[st] = 0;
-    states.assign(1, 0);
-    in_states[0] = 1;
-    int match = trie[0].match;
-    for (std::string_view p : props) {
-      snapshot_states = states;
-      for (uint32_t st : snapshot_states) {
-        const TrieNode& node = trie[st];
-        if (!node.has_next || !Utf16Less(p, node.greatest_next)) {
-          // No further transition is possible from this state.
-          if (in_states[st]) {
-            in_states[st] = 0;
-            states.erase(std::find(states.begin(), states.end(), st));
+  // The plain objects of nodes [begin, end).
+  auto name_plain = [&](uint32_t begin, uint32_t end) {
+    std::vector<std::string_view> props;
+    std::vector<uint32_t> states, snapshot_states;
+    std::vector<uint8_t> in_states(trie.size(), 0);
+    ByPropertyList matched;  // -> definition index, or -1 for none
+    for (uint32_t n = begin; n < end; ++n) {
+      if (!is_plain(n)) continue;
+      // Unmatched plain objects keep their own name ("Object").
+      matched.Load(s, n);
+      if (const int64_t* known = matched.Find()) {
+        cls[n] = *known >= 0 ? definition_class[static_cast<size_t>(*known)] : s.node_name[n];
+        continue;
+      }
+      props.clear();
+      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+        if (s.edge_type(e) == L.property) props.push_back(s.strings[s.edge_name(e)]);
+      std::sort(props.begin(), props.end(), js_less);
+      for (uint32_t st : states) in_states[st] = 0;
+      states.assign(1, 0);
+      in_states[0] = 1;
+      int match = trie[0].match;
+      for (std::string_view p : props) {
+        snapshot_states = states;
+        for (uint32_t st : snapshot_states) {
+          const TrieNode& node = trie[st];
+          if (!node.has_next || !Utf16Less(p, node.greatest_next)) {
+            // No further transition is possible from this state.
+            if (in_states[st]) {
+              in_states[st] = 0;
+              states.erase(std::find(states.begin(), states.end(), st));
+            }
           }
-        }
-        auto next = node.next.find(p);
-        if (next != node.next.end()) {
-          if (!in_states[next->second]) {
-            in_states[next->second] = 1;
-            states.push_back(next->second);
+          auto next = node.next.find(p);
+          if (next != node.next.end()) {
+            if (!in_states[next->second]) {
+              in_states[next->second] = 1;
+              states.push_back(next->second);
+            }
+            match = better(match, trie[next->second].match);
           }
-          match = better(match, trie[next->second].match);
         }
       }
+      cls[n] = match >= 0 ? definition_class[match] : s.node_name[n];
+      matched.Store(match);
     }
-    cls[n] = match >= 0 ? definition_class[match] : s.node_name[n];
-    matched.Store(match);
-  }
-  for (uint32_t st : states) in_states[st] = 0;
-  if (others.joinable()) others.join();
+  };
+  // The other nodes are one task, the plain objects four by ranges of nodes
+  // (each with its own list of property lists seen): on the 1 GB bench file
+  // the plain objects took 67 ms on one core beside the others' 36.
+  constexpr uint32_t kPlainParts = 4;
+  ParallelFor(1 + kPlainParts, threads, [&](size_t task) {
+    if (task == 0) return name_others();
+    const uint64_t part = task - 1;
+    name_plain(static_cast<uint32_t>(part * s.node_count / kPlainParts),
+               static_cast<uint32_t>((part + 1) * s.node_count / kPlainParts));
+  });
   out.class_name = std::move(cls);
   return out;
 }

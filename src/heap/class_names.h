@@ -35,17 +35,24 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s);
 // The class-name string index of every node (4 B/node), in two steps:
 // NameClasses reads s only, naming plain objects after `definitions` (s's
 // own, or, as DevTools' Comparison view does for the base snapshot, those of
-// the snapshot compared with it), on two threads when given them (the plain
-// objects on one, the rest on the other); AddClassNames then adds the
-// invented names to s->strings and resolves the references to them.
+// the snapshot compared with it), the plain objects by ranges of nodes beside
+// the rest when there are several threads; AddClassNames then adds the
+// invented names to s->strings, after which StringIndex(n) is node n's class
+// name. (Resolved node by node where it is read, not in a pass of its own:
+// 12 ms on the 1 GB bench file.)
 struct ClassNames {
   static constexpr uint32_t kNew = 0x80000000u;  // class_name[n] & kNew: new_names[class_name[n] & ~kNew]
   PodArray<uint32_t> class_name;
   std::vector<std::string> new_names;
+  uint32_t first_new = 0;  // the string index of new_names[0], once added
+  uint32_t StringIndex(uint32_t n) const {
+    const uint32_t c = class_name[n];
+    return c & kNew ? first_new + (c & ~kNew) : c;
+  }
 };
 ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
                        int threads);
-PodArray<uint32_t> AddClassNames(Snapshot* s, ClassNames&& names);
+void AddClassNames(Snapshot* s, ClassNames* names);
 
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.
 bool Utf16Less(std::string_view a, std::string_view b);
