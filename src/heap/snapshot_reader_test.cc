@@ -110,6 +110,21 @@ TEST(SnapshotReader, EscapesAndUnicode) {
   EXPECT_EQ(r.value().strings[2], "\xc3\xa9\xf0\x9f\x98\x80 \xc3\xa9");
 }
 
+// Element and hidden edges hold an index, not a string: one past the end of
+// "strings" is no bad reference (the reader notes the largest string index
+// names hold while it parses the arrays).
+TEST(SnapshotReader, IndexEdgesAreNotStringReferences) {
+  for (const char* edges : {"5,3,6, 1,99,12", "5,3,6, 4,1000,12"}) {
+    auto r = ReadText(Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", edges));
+    ASSERT_TRUE(r.ok()) << edges << ": " << r.error();
+    EXPECT_GE(r.value().edge_name(1), 99u);
+    EXPECT_EQ(r.value().missing, "") << edges;
+  }
+  auto r = ReadText(Tiny("9,0,1,0,1,0, 3,1,3,100,1,0, 2,2,5,20,0,0", "5,3,6, 3,99,12"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("edge name 99 is past the end"), std::string::npos) << r.error();
+}
+
 struct BadCase {
   const char* what;
   std::string text;
