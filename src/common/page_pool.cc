@@ -33,15 +33,16 @@ uintptr_t RoundUp(size_t bytes) {
   return (bytes + kHuge - 1) & ~(kHuge - 1);
 }
 
-// Whole huge pages of address space, aligned to them, mapped as first written.
-uintptr_t Reserve(size_t len) {
+// Whole huge pages of address space, aligned to them, mapped as first written;
+// huge pages are advised for the first `huge` bytes (rounded down to them).
+uintptr_t Reserve(size_t len, size_t huge) {
   void* p = ::mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
   const uintptr_t raw = reinterpret_cast<uintptr_t>(p);
   const uintptr_t begin = (raw + kHuge - 1) & ~(kHuge - 1);
   if (begin > raw) ::munmap(p, begin - raw);
   if (raw + kHuge > begin) ::munmap(reinterpret_cast<void*>(begin + len), raw + kHuge - begin);
-  AdviseHugePages(reinterpret_cast<void*>(begin), len);
+  AdviseHugePages(reinterpret_cast<void*>(begin), huge);
   return begin;
 }
 
@@ -119,7 +120,7 @@ void* PagePool::Grow(void* block, size_t keep, size_t bytes) {
     if (it == s.live.end()) throw std::bad_alloc();  // not ours: a caller's bug
     old_len = it->second;
   }
-  const uintptr_t to = Reserve(len);
+  const uintptr_t to = Reserve(len, bytes);
   size_t filled = 0;
   if (block) {
     const uintptr_t from = reinterpret_cast<uintptr_t>(block);

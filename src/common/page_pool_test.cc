@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "common/prefault.h"
 #include "common/test_support.h"
@@ -56,6 +60,40 @@ TEST_F(PagePoolTest, AFreedBlocksPagesServeTheNextBlockWithoutFaults) {
   for (char* p : {b, c, d}) EXPECT_TRUE(PagePool::Free(p));
   PagePool::Trim();
   EXPECT_EQ(PagePool::kept_bytes(), 0u);
+}
+
+// The VmFlags of the mapping that holds `p` say whether huge pages were
+// advised for it ("hg").
+bool HugePagesAdvised(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const uintptr_t at = reinterpret_cast<uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t begin = 0, end = 0;
+    if (std::sscanf(line.c_str(), "%" SCNxPTR "-%" SCNxPTR " ", &begin, &end) == 2 && line.find(' ') > line.find('-'))
+      inside = at >= begin && at < end;
+    else if (inside && line.starts_with("VmFlags:"))
+      return line.find(" hg") != std::string::npos;
+  }
+  ADD_FAILURE() << "no mapping holds " << p;
+  return false;
+}
+
+// Huge pages for the whole huge pages asked for; the rest of the last one
+// takes small pages, so that an array just over a multiple of 2 MiB does not
+// take a whole fresh huge page for its tail.
+TEST_F(PagePoolTest, TheTailPastTheLastWholeHugePageTakesSmallPages) {
+  char* a = static_cast<char*>(PagePool::Allocate(4 * kMiB + 300 * 1024));
+  if (!HugePagesAdvised(a)) {
+    PagePool::Free(a);
+    GTEST_SKIP() << "this kernel takes no huge-page advice";
+  }
+  EXPECT_TRUE(HugePagesAdvised(a + 4 * kMiB - 1));
+  EXPECT_FALSE(HugePagesAdvised(a + 4 * kMiB));
+  EXPECT_TRUE(PagePool::Free(a));
+  char* b = static_cast<char*>(PagePool::Allocate(1 * kMiB));
+  EXPECT_FALSE(HugePagesAdvised(b));
+  EXPECT_TRUE(PagePool::Free(b));
 }
 
 TEST_F(PagePoolTest, GrowKeepsTheValuesAndMovesThePages) {
