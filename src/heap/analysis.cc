@@ -27,7 +27,8 @@ namespace {
 // them; the ranges' lists, joined in node order, give every class the id
 // one thread would have given it, so that the ids (and the order of rows
 // that tie) do not depend on the thread count. 15 -> 9 ms on the 205 MB
-// bench file, 46-61 -> 26 ms on the 1 GB one.
+// bench file, 46-61 -> 26 ms on the 1 GB one. Two ranges at most: each holds
+// 4 B per string, which at eight would pass the dominators' peak.
 void AssignClasses(const Snapshot& s, const ClassNames& names, NodeArrays& arrays, int threads,
                    Analysis* a) {
   struct Found {  // a class as a range first meets it
@@ -41,7 +42,7 @@ void AssignClasses(const Snapshot& s, const ClassNames& names, NodeArrays& array
     uint32_t begin, end;
     std::vector<Found> found;
   };
-  const size_t parts = static_cast<size_t>(std::max(threads, 1));
+  const size_t parts = static_cast<size_t>(std::clamp(threads, 1, 2));
   std::vector<Range> ranges(parts);
   a->class_of = arrays.Take();
   ParallelFor(parts, static_cast<int>(parts), [&](size_t t) {
