@@ -12,8 +12,10 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "load/load_run.h"
+#include "supervise/process_tree.h"
 #include "supervise/thread_cpu.h"
 
 namespace oomkit::diagnose {
@@ -255,13 +257,29 @@ Result<SessionOutcome> Session::Go() {
   // Wait for the supervisor to have started the child (it may have failed to).
   for (int i = 0; i < 100 && !Ended() && !channel_.child(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!Ended() && channel_.child()) {
-    uint32_t pid = channel_.child();
-    Note("done: stopping the application (SIGTERM)");
-    kill(static_cast<pid_t>(pid), SIGTERM);
-    for (int i = 0; i < 100 && !Ended(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!Ended()) {
+    const pid_t pid = static_cast<pid_t>(channel_.child());
+    // Every process below the command is signalled too: `npm start` and
+    // `sh -c` may not pass SIGTERM on to the node they run, which then stayed
+    // up after the diagnosis, port and all. Listed before the signal, while
+    // they are still the command's.
+    const std::vector<pid_t> below = supervise::Descendants(pid);
+    Note(below.empty() ? "done: stopping the application (SIGTERM)"
+                       : fmt::format("done: stopping the application and the {} processes it started (SIGTERM)",
+                                     below.size()));
+    kill(pid, SIGTERM);
+    for (pid_t p : below) kill(p, SIGTERM);
+    auto stopped = [&] {
+      if (!Ended()) return false;
+      for (pid_t p : below)
+        if (supervise::Running(p)) return false;
+      return true;
+    };
+    for (int i = 0; i < 100 && !stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!stopped()) {
       Note("it did not stop within 10 s: SIGKILL");
-      kill(static_cast<pid_t>(pid), SIGKILL);
+      if (!Ended()) kill(pid, SIGKILL);
+      for (pid_t p : below)
+        if (supervise::Running(p)) kill(p, SIGKILL);
     }
   }
   supervisor.join();

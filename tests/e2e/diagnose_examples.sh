@@ -130,6 +130,17 @@ if [ "${OOMKIT_SANITIZED:-0}" != 1 ]; then
     const r = require('$tmp/npm/report.json');
     if (r.verdict.culprit.class !== 'RequestContext' || !r.run.completed) { console.error(JSON.stringify(r.verdict)); process.exit(1); }
   " || fail "npm start: report.json"
+  # The app's node, below npm and sh, stops with them (it kept running, port
+  # and all, when only npm was signalled).
+  app_running() {
+    local f
+    for f in /proc/[0-9]*/cmdline; do
+      [ "$(tr '\0' ' ' <"$f" 2>/dev/null)" = "node $src/examples/leaky-cache/app.js --port $port " ] && return 0
+    done
+    return 1
+  }
+  for _ in $(seq 50); do app_running || break; sleep 0.1; done
+  ! app_running || fail "npm start: the app's node still runs after the diagnosis"
   echo "ok: npm start"
 fi
 
