@@ -103,11 +103,8 @@ void AssignClasses(const Snapshot& s, const ClassNames& names, NodeArrays& array
       to_global[t].push_back(id);
     }
   // The first range's ids are already the joined ones.
-  ParallelFor(parts - 1, static_cast<int>(parts - 1), [&](size_t i) {
-    const Range& r = ranges[i + 1];
-    const std::vector<uint32_t>& map = to_global[i + 1];
-    for (uint32_t n = r.begin; n < r.end; ++n) a->class_of[n] = map[a->class_of[n]];
-  });
+  for (size_t t = 1; t < parts; ++t)
+    for (uint32_t n = ranges[t].begin; n < ranges[t].end; ++n) a->class_of[n] = to_global[t][a->class_of[n]];
 }
 
 Statistics ComputeStatistics(const Snapshot& s, const Analysis& a) {

@@ -51,6 +51,9 @@ struct SnapshotLayout {
 
   bool has_detachedness() const;
   bool has_trace_node_id() const;
+  // Edges of this type name themselves by a string; element and hidden edges
+  // hold an index instead.
+  bool named_by_string(int edge_type) const { return edge_type != element && edge_type != hidden_edge; }
 };
 
 // Strings: most are views into the file itself (parsed in place: a string
@@ -216,10 +219,7 @@ struct Snapshot {
   size_t strings_begin = 0, strings_end = 0;
   void ReleaseStringPages() { input.ReleaseUntilNeeded(strings_begin, strings_end); }
 
-  bool edge_has_string_name(uint64_t e) const {
-    int t = edge_type(e);
-    return t != layout.element && t != layout.hidden_edge;
-  }
+  bool edge_has_string_name(uint64_t e) const { return layout.named_by_string(edge_type(e)); }
   std::string_view node_name_str(uint32_t n) const { return strings[node_name[n]]; }
 };
 

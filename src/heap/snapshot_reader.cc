@@ -1120,8 +1120,7 @@ struct EdgeCursor {
       default: break;
     }
     if (++field == fields) {
-      if (static_cast<int>(type) != s->layout.element && static_cast<int>(type) != s->layout.hidden_edge)
-        refs->Note(full_name);
+      if (s->layout.named_by_string(static_cast<int>(type))) refs->Note(full_name);
       s->edge_word[edge] = type << Snapshot::kEdgeNameBits | name;
       field = 0, ++edge;
     }
@@ -1149,15 +1148,17 @@ struct EdgeCursor {
     const uint32_t type_count = types, nf = NodeFields != 0 ? NodeFields : node_fields;
     const uint64_t limit = node_values;
     std::mutex* overflow = overflow_mutex;
-    // Element and hidden edges hold an index, not a string.
-    const uint32_t element = static_cast<uint32_t>(snap->layout.element),
-                   hidden = static_cast<uint32_t>(snap->layout.hidden_edge);
+    // Bit t: edges of type t name themselves by a string (types fit in the
+    // word's top 4 bits: at most 16, checked before the parse).
+    uint32_t string_named = 0;
+    for (uint32_t t = 0; t < type_count; ++t)
+      if (snap->layout.named_by_string(static_cast<int>(t))) string_named |= 1u << t;
     uint32_t max_name = 0;
     auto store = [=, &max_name](const uint32_t* v, uint64_t e) {
       const uint32_t to = v[to_at];
       if (v[type_at] >= type_count || to % nf != 0 || to >= limit) return false;
       uint32_t name = v[name_at];
-      max_name = std::max(max_name, v[type_at] == element || v[type_at] == hidden ? 0 : name);
+      max_name = std::max(max_name, (string_named >> v[type_at]) & 1 ? name : 0);
       if (name >= Snapshot::kEdgeNameOverflow) {
         std::lock_guard<std::mutex> lock(*overflow);
         snap->edge_name_overflow[e] = name;
@@ -1664,7 +1665,7 @@ Result<Snapshot> ReadSnapshot(InputFile input, const ReadOptions& options) {
   // String references. With --partial, names past the strings that were read
   // get placeholders; otherwise a reference out of range is an error.
   const uint32_t string_count = snap.strings.size();
-  const uint32_t max_ref = std::max(node_refs.max.load(), options.nodes_only ? 0 : edge_refs.max.load());
+  const uint32_t max_ref = std::max(node_refs.max.load(), edge_refs.max.load());
   if (max_ref >= string_count) {
     if (snap.missing.empty()) {
       // The error path only: find the first reference out of range.
