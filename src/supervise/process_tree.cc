@@ -5,24 +5,21 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <string>
 #include <unordered_map>
+
+#include "supervise/proc_stat.h"
 
 namespace oomkit::supervise {
 namespace {
 
-// The state letter and parent pid from /proc/PID/stat ("pid (comm) S ppid
-// ..."; comm may hold spaces and parentheses, so it is read from the last
-// ')'); false when the process is gone.
+// The state letter and parent pid from /proc/PID/stat; false when the
+// process is gone.
 bool ReadStat(pid_t pid, char* state, pid_t* parent) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(in, line)) return false;
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return false;
+  const std::optional<std::string> after_name = StatFieldsAfterName("/proc/" + std::to_string(pid) + "/stat");
   int ppid = 0;
-  if (std::sscanf(line.c_str() + close + 1, " %c %d", state, &ppid) != 2) return false;
+  if (!after_name || std::sscanf(after_name->c_str(), " %c %d", state, &ppid) != 2) return false;
   *parent = ppid;
   return true;
 }

@@ -3,11 +3,12 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 
 #include <fmt/format.h>
+
+#include "supervise/proc_stat.h"
 
 namespace oomkit::supervise {
 namespace {
@@ -21,13 +22,10 @@ std::optional<ThreadTimes> FromSchedstat(uint32_t pid, uint32_t tid) {
 }
 
 std::optional<ThreadTimes> FromStat(uint32_t pid, uint32_t tid) {
-  std::ifstream in(fmt::format("/proc/{}/task/{}/stat", pid, tid));
-  std::string line(std::istreambuf_iterator<char>(in), {});
-  // The name, field 2, is in parentheses and may hold spaces and ')': the
-  // fields are counted from the last ')'. utime and stime are fields 14, 15.
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(line.substr(close + 1));
+  // utime and stime are fields 14, 15.
+  const std::optional<std::string> after_name = StatFieldsAfterName(fmt::format("/proc/{}/task/{}/stat", pid, tid));
+  if (!after_name) return std::nullopt;
+  std::istringstream fields(*after_name);
   std::string skip;
   for (int field = 3; field <= 13; ++field)
     if (!(fields >> skip)) return std::nullopt;
