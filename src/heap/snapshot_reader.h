@@ -22,8 +22,9 @@ struct ReadOptions {
   bool partial = false;
   int threads = 0;  // 0: DefaultThreads()
   // Number arrays are parsed in chunks of about this size (tests make it tiny
-  // to put many records across chunk boundaries).
-  size_t chunk_bytes = 8 << 20;
+  // to put many records across chunk boundaries). The walk holds copies of
+  // three batches of two chunks per thread (ScanNumberArray).
+  size_t chunk_bytes = 4 << 20;
   // Read nodes and strings only: the snapshot then has no edges (edge_count
   // 0). For what needs ids and names alone, such as a leak baseline.
   bool nodes_only = false;
