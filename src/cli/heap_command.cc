@@ -113,7 +113,8 @@ int RunHeapSummary(const HeapOptions& o) {
   Snapshot s;
   Analysis a;
   heap::AnalysisOptions ao;
-  ao.release_ids = true;  // the Summary names classes, no object
+  ao.release_ids = true;         // the Summary names classes, no object
+  ao.release_edge_words = true;  // nor any edge
   if (!LoadAndAnalyze(o, o.file, timer, &s, &a, ao)) return 2;
   auto rows = heap::SummarizeClasses(s, a, o.threads);
   timer.Lap("aggregate");

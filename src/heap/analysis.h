@@ -59,6 +59,10 @@ struct AnalysisOptions {
   // names its table by id): 4 B/node off the dominators' peak, for callers
   // that print no object (the Summary view).
   bool release_ids = false;
+  // Free the edge words (type and name) before the dominators' peak: the
+  // predecessor lists take their pages (4 B/edge off the peak). For callers
+  // that read no edge's type or name after the analysis (the Summary view).
+  bool release_edge_words = false;
   int threads = 0;
   Progress progress;
 };

@@ -1,6 +1,8 @@
 #include "heap/class_names.h"
 
 #include <algorithm>
+#include <cstring>
+#include <string>
 #include <limits>
 #include <unordered_map>
 #include <vector>
@@ -57,34 +59,6 @@ class IsPlainObject {
   StringTable::Indexes object_;
 };
 
-// Plain objects of one shape have the same property edges, so what depends
-// on them alone is computed once per distinct list: the key is the list of
-// the properties' string indexes, in edge order, as bytes. A lookup reuses
-// one buffer and allocates nothing.
-class ByPropertyList {
- public:
-  // Fills the key with node n's property names; the list it holds is then
-  // the one looked up.
-  void Load(const Snapshot& s, uint32_t n) {
-    key_.clear();
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-      if (s.edge_type(e) == s.layout.property) {
-        const uint32_t name = s.edge_name(e);
-        key_.append(reinterpret_cast<const char*>(&name), sizeof name);
-      }
-  }
-  // The value stored for the loaded list, or nullptr.
-  const int64_t* Find() const {
-    auto it = known_.find(key_);
-    return it == known_.end() ? nullptr : &it->second;
-  }
-  void Store(int64_t value) { known_.emplace(key_, value); }
-
- private:
-  std::string key_;
-  std::unordered_map<std::string, int64_t> known_;
-};
-
 }  // namespace
 
 bool Utf16Less(std::string_view a, std::string_view b) {
@@ -133,29 +107,86 @@ std::string FormatPropertyName(std::string_view name) {
   return out;
 }
 
-std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
-  const SnapshotLayout& L = s.layout;
+PlainObjectShapes FindPlainObjectShapes(const Snapshot& s, int threads) {
   const IsPlainObject is_plain(s);
+  const int property = s.layout.property;
+  // Each range numbers the lists it meets in node order, keyed by the list's
+  // string indexes as bytes; the ranges' lists, joined in node order, give
+  // each list the number one range would have given it.
+  struct Part {
+    std::vector<uint32_t> shape_of;
+    std::vector<std::vector<uint32_t>> lists;
+  };
+  const size_t parts = static_cast<size_t>(std::clamp(threads, 1, 4)) * 2;
+  std::vector<Part> found(parts);
+  PlainObjectShapes out;
+  out.ranges.resize(parts);
+  ParallelFor(parts, threads, [&](size_t t) {
+    Part& part = found[t];
+    const uint32_t begin = static_cast<uint32_t>(t * s.node_count / parts);
+    const uint32_t end = static_cast<uint32_t>((t + 1) * s.node_count / parts);
+    out.ranges[t] = {begin, end, 0};
+    std::unordered_map<std::string, uint32_t> known;
+    std::string key;
+    for (uint32_t n = begin; n < end; ++n) {
+      if (!is_plain(n)) continue;
+      key.clear();
+      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+        if (s.edge_type(e) == property) {
+          const uint32_t name = s.edge_name(e);
+          key.append(reinterpret_cast<const char*>(&name), sizeof name);
+        }
+      auto [it, inserted] = known.emplace(key, static_cast<uint32_t>(part.lists.size()));
+      if (inserted) {
+        std::vector<uint32_t>& list = part.lists.emplace_back(key.size() / sizeof(uint32_t));
+        if (!key.empty()) std::memcpy(list.data(), key.data(), key.size());
+      }
+      part.shape_of.push_back(it->second);
+    }
+  });
+  std::unordered_map<std::string_view, uint32_t> joined;  // views of the lists' bytes in `out.lists`
+  for (size_t t = 0; t < parts; ++t) {
+    Part& part = found[t];
+    std::vector<uint32_t> to_joined(part.lists.size());
+    for (size_t i = 0; i < part.lists.size(); ++i) {
+      const std::string_view bytes(reinterpret_cast<const char*>(part.lists[i].data()),
+                                   part.lists[i].size() * sizeof(uint32_t));
+      auto it = joined.find(bytes);
+      if (it == joined.end()) {
+        out.lists.push_back(std::move(part.lists[i]));
+        const std::vector<uint32_t>& kept = out.lists.back();
+        // A vector's elements stay where they are when the vector moves.
+        it = joined.emplace(std::string_view(reinterpret_cast<const char*>(kept.data()), bytes.size()),
+                            static_cast<uint32_t>(out.lists.size() - 1)).first;
+      }
+      to_joined[i] = it->second;
+    }
+    out.ranges[t].first = out.shape_of.size();
+    for (uint32_t local : part.shape_of) out.shape_of.push_back(to_joined[local]);
+  }
+  return out;
+}
+
+std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s, const PlainObjectShapes& shapes) {
   std::vector<Definition> candidates;
   std::unordered_map<std::string, uint32_t> by_name;
-  uint64_t plain_objects = 0;
+  const uint64_t plain_objects = shapes.shape_of.size();
   std::string name;
   std::vector<std::string_view> props;
-  ByPropertyList seen;  // -> candidate index, or -1 for no property
-  for (uint32_t n = 0; n < s.node_count; ++n) {
-    if (!is_plain(n)) continue;
-    ++plain_objects;
-    seen.Load(s, n);
-    if (const int64_t* known = seen.Find()) {
-      if (*known >= 0) ++candidates[static_cast<size_t>(*known)].count;
+  // Per list: its candidate's index, -1 for no property, or not looked at yet.
+  constexpr int64_t kNotSeen = -2;
+  std::vector<int64_t> candidate_of(shapes.lists.size(), kNotSeen);
+  for (const uint32_t shape : shapes.shape_of) {
+    int64_t& known = candidate_of[shape];
+    if (known != kNotSeen) {
+      if (known >= 0) ++candidates[static_cast<size_t>(known)].count;
       continue;
     }
     name.assign(1, '{');
     size_t name_units = 1;
     props.clear();
-    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-      if (s.edge_type(e) != L.property) continue;
-      std::string_view prop = s.strings[s.edge_name(e)];
+    for (const uint32_t index : shapes.lists[shape]) {
+      std::string_view prop = s.strings[index];
       if (prop == "__proto__") continue;
       std::string formatted = FormatPropertyName(prop);
       size_t units = Utf16Length(formatted);
@@ -166,14 +197,14 @@ std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s) {
       props.push_back(prop);
     }
     if (props.empty()) {
-      seen.Store(-1);
+      known = -1;
       continue;
     }
     name.push_back('}');
     auto [it, inserted] = by_name.emplace(name, static_cast<uint32_t>(candidates.size()));
     if (inserted) candidates.push_back({name, props, 0});
     ++candidates[it->second].count;
-    seen.Store(it->second);
+    known = it->second;
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Definition& a, const Definition& b) { return a.count > b.count; });
@@ -195,7 +226,7 @@ void AddClassNames(Snapshot* s, ClassNames* names) {
 }
 
 ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
-                       int threads) {
+                       const PlainObjectShapes& shapes, int threads) {
   const SnapshotLayout& L = s.layout;
   ClassNames out;
   std::unordered_map<std::string, uint32_t> added;
@@ -297,23 +328,17 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
     if (definition_props[a] != definition_props[b]) return definition_props[a] > definition_props[b] ? a : b;
     return std::min(a, b);
   };
-  // The plain objects of nodes [begin, end).
-  auto name_plain = [&](uint32_t begin, uint32_t end) {
+  // The definition each list matches (-1: none), lists split between the threads.
+  std::vector<int> match_of(shapes.lists.size(), -1);
+  const size_t list_parts = std::min<size_t>(shapes.lists.size(), static_cast<size_t>(std::max(threads, 1)) * 4);
+  ParallelFor(list_parts, threads, [&](size_t part) {
     std::vector<std::string_view> props;
     std::vector<uint32_t> states, snapshot_states;
     std::vector<uint8_t> in_states(trie.size(), 0);
-    ByPropertyList matched;  // -> definition index, or -1 for none
-    for (uint32_t n = begin; n < end; ++n) {
-      if (!is_plain(n)) continue;
-      // Unmatched plain objects keep their own name ("Object").
-      matched.Load(s, n);
-      if (const int64_t* known = matched.Find()) {
-        cls[n] = *known >= 0 ? definition_class[static_cast<size_t>(*known)] : s.node_name[n];
-        continue;
-      }
+    const size_t end = (part + 1) * shapes.lists.size() / list_parts;
+    for (size_t list = part * shapes.lists.size() / list_parts; list < end; ++list) {
       props.clear();
-      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-        if (s.edge_type(e) == L.property) props.push_back(s.strings[s.edge_name(e)]);
+      for (const uint32_t index : shapes.lists[list]) props.push_back(s.strings[index]);
       std::sort(props.begin(), props.end(), js_less);
       for (uint32_t st : states) in_states[st] = 0;
       states.assign(1, 0);
@@ -340,19 +365,21 @@ ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<
           }
         }
       }
-      cls[n] = match >= 0 ? definition_class[match] : s.node_name[n];
-      matched.Store(match);
+      match_of[list] = match;
     }
-  };
-  // The other nodes are one task, the plain objects four by ranges of nodes
-  // (each with its own list of property lists seen): on the 1 GB bench file
-  // the plain objects took 67 ms on one core beside the others' 36.
-  constexpr uint32_t kPlainParts = 4;
-  ParallelFor(1 + kPlainParts, threads, [&](size_t task) {
+  });
+  // The other nodes are one task, the plain objects the others, by the
+  // shapes' ranges of nodes. Unmatched plain objects keep their own name
+  // ("Object").
+  ParallelFor(1 + shapes.ranges.size(), threads, [&](size_t task) {
     if (task == 0) return name_others();
-    const uint64_t part = task - 1;
-    name_plain(static_cast<uint32_t>(part * s.node_count / kPlainParts),
-               static_cast<uint32_t>((part + 1) * s.node_count / kPlainParts));
+    const PlainObjectShapes::Range& r = shapes.ranges[task - 1];
+    size_t k = r.first;
+    for (uint32_t n = r.begin; n < r.end; ++n) {
+      if (!is_plain(n)) continue;
+      const int match = match_of[shapes.shape_of[k++]];
+      cls[n] = match >= 0 ? definition_class[static_cast<size_t>(match)] : s.node_name[n];
+    }
   });
   out.class_name = std::move(cls);
   return out;

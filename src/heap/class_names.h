@@ -29,11 +29,31 @@ struct InterfaceDefinition {
   std::vector<std::string> properties;
 };
 
+// The property lists of s's plain objects (the names of each one's property
+// edges, in edge order), each distinct list once: what the interfaces and
+// the plain objects' names depend on, read from the edge words before the
+// Summary frees them. Objects of one shape share a list, so each list is
+// looked at once. 4 B per plain object, and the distinct lists.
+struct PlainObjectShapes {
+  std::vector<uint32_t> shape_of;              // per plain object, in node order: its index in `lists`
+  std::vector<std::vector<uint32_t>> lists;    // string indexes
+  // The plain objects of nodes [begin, end) are shape_of[first ..): ranges
+  // that cover the nodes, for work split by ranges.
+  struct Range {
+    uint32_t begin, end;
+    size_t first;
+  };
+  std::vector<Range> ranges;
+};
+// The lists are found in ranges of nodes on `threads`; the result does not
+// depend on their number.
+PlainObjectShapes FindPlainObjectShapes(const Snapshot& s, int threads);
+
 // The interfaces inferred from s's plain objects, most common first.
-std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s);
+std::vector<InterfaceDefinition> InferInterfaces(const Snapshot& s, const PlainObjectShapes& shapes);
 
 // The class-name string index of every node (4 B/node), in two steps:
-// NameClasses reads s only, naming plain objects after `definitions` (s's
+// NameClasses reads s (but its edge words) and the shapes, naming plain objects after `definitions` (s's
 // own, or, as DevTools' Comparison view does for the base snapshot, those of
 // the snapshot compared with it), the plain objects by ranges of nodes beside
 // the rest when there are several threads; AddClassNames then adds the
@@ -51,7 +71,7 @@ struct ClassNames {
   }
 };
 ClassNames NameClasses(const Snapshot& s, NodeArrays& arrays, const std::vector<InterfaceDefinition>& definitions,
-                       int threads);
+                       const PlainObjectShapes& shapes, int threads);
 void AddClassNames(Snapshot* s, ClassNames* names);
 
 // JavaScript's `a < b` on strings (UTF-16 code units), for UTF-8 input.

@@ -59,45 +59,67 @@ class NodeQueue {
 
 }  // namespace
 
-PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps) {
+DistanceEdges::DistanceEdges(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, int threads)
+    : skipped_(s.edge_count), paired_(s.edge_count), weakmaps_(&weakmaps) {
   const SnapshotLayout& L = s.layout;
   const bool devtools = semantics == Semantics::kDevTools;
+  const uint32_t weak = static_cast<uint32_t>(L.weak), internal = static_cast<uint32_t>(L.internal);
+  const int hidden = L.hidden, array = L.array;
+  // The names DevTools' filter (JSHeapSnapshot.calculateDistances) looks
+  // for, as string indexes.
+  const auto sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
+  const auto native_context = s.strings.IndexesOf("system / NativeContext");
+  const auto map_descriptors = s.strings.IndexesOf("(map descriptors)");
+  const size_t tasks = static_cast<size_t>(std::max(threads, 1)) * 4;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> names(tasks);
+  ForEdgeWords(s, threads, tasks, [&](size_t t, uint32_t lo, uint32_t hi, uint32_t n) {
+    for (; n < s.node_count && s.first_edge[n] < hi; ++n) {
+      const uint32_t begin = std::max(lo, s.first_edge[n]), end = std::min(hi, s.first_edge[n + 1]);
+      const int from_type = s.node_type[n];
+      // A NativeContext's sloppy_function_map, and descriptor-array links
+      // (every third index from 2 on), are never followed; a descriptor
+      // array's other edges always are.
+      const bool native_context_node = devtools && from_type == hidden && native_context.contains(s.node_name[n]);
+      const bool descriptors = devtools && from_type == array && map_descriptors.contains(s.node_name[n]);
+      for (uint32_t e = begin; e < end; ++e) {
+        const uint32_t type = static_cast<uint32_t>(s.edge_type(e));
+        if (type == weak) {
+          skipped_.Set(e);
+        } else if (descriptors) {
+          const int64_t index = L.named_by_string(static_cast<int>(type)) ? ParseIntJs(s.strings[s.edge_name(e)])
+                                                                            : s.edge_name(e);
+          // NaN (-1): neither comparison holds in JS.
+          if (index >= 2 && index % 3 == 1) skipped_.Set(e);
+        } else if (native_context_node && L.named_by_string(static_cast<int>(type)) &&
+                   sloppy_function_map.contains(s.edge_name(e))) {
+          skipped_.Set(e);
+        } else if (devtools && type == internal && weakmaps.Find(s.edge_name(e))) {
+          paired_.Set(e);
+          names[t].push_back({e, s.edge_name(e)});
+        }
+      }
+    }
+  });
+  for (const auto& part : names) pair_names_.insert(pair_names_.end(), part.begin(), part.end());
+}
+
+PodArray<int32_t> ComputeDistances(const Snapshot& s, const DistanceEdges& edges) {
   PodArray<int32_t> distance(s.node_count, kNoDistance);
   // Each node enters the queue once, but a user root the root points at
   // twice enters twice (as in DevTools, where that matters for the WeakMap
   // pairing below), and the root starts the second search even when the
   // first reached it.
   NodeQueue queue(size_t{s.node_count} + (s.first_edge[s.root + 1] - s.first_edge[s.root]) + 1);
-  // The names the filter looks for, as string indexes: the filter then reads
-  // no string text, and the string pages stay released.
-  const auto sloppy_function_map = s.strings.IndexesOf("sloppy_function_map");
-  const auto native_context = s.strings.IndexesOf("system / NativeContext");
-  const auto map_descriptors = s.strings.IndexesOf("(map descriptors)");
   // Views into the string table, which never moves its strings.
   std::unordered_set<std::string_view> pending_ephemerons;
-
-  // DevTools' distance filter (JSHeapSnapshot.calculateDistances).
-  auto follow = [&](uint32_t from, uint32_t e) -> bool {
-    if (!devtools) return true;
-    int from_type = s.node_type[from];
-    if (from_type == L.hidden && s.edge_has_string_name(e) && sloppy_function_map.contains(s.edge_name(e)) &&
-        native_context.contains(s.node_name[from]))
-      return false;
-    if (from_type == L.array && map_descriptors.contains(s.node_name[from])) {
-      int64_t index = s.edge_has_string_name(e) ? ParseIntJs(s.strings[s.edge_name(e)]) : s.edge_name(e);
-      if (index < 0) return true;  // NaN: neither comparison holds in JS
-      return index < 2 || index % 3 != 1;
-    }
-    if (s.edge_type(e) == L.internal) {
-      if (const WeakMapEdgeName* wm = weakmaps.Find(s.edge_name(e))) {
-        // Skip the first edge of a pair met; the second sets the distance.
-        if (!pending_ephemerons.erase(wm->duplicated_part)) {
-          pending_ephemerons.insert(wm->duplicated_part);
-          return false;
-        }
-      }
-    }
-    return true;
+  // Of the two edges of a WeakMap entry, the first met is skipped and the
+  // second sets the distance.
+  auto second_of_pair = [&](uint32_t e) {
+    const auto it = std::lower_bound(edges.pair_names_.begin(), edges.pair_names_.end(), std::make_pair(e, uint32_t{0}));
+    const WeakMapEdgeName* wm = edges.weakmaps_->Find(it->second);
+    if (pending_ephemerons.erase(wm->duplicated_part)) return true;
+    pending_ephemerons.insert(wm->duplicated_part);
+    return false;
   };
   // The queue says which nodes come next: their edge ranges are fetched
   // ahead in two steps (the range's start, then its first edges), so that
@@ -106,18 +128,14 @@ PodArray<int32_t> ComputeDistances(const Snapshot& s, Semantics semantics, const
   auto bfs = [&] {
     while (!queue.empty()) {
       if (queue.size() > kRangeAhead) __builtin_prefetch(&s.first_edge[queue[kRangeAhead]]);
-      if (queue.size() > kEdgesAhead) {
-        const uint32_t first = s.first_edge[queue[kEdgesAhead]];
-        __builtin_prefetch(&s.edge_to[first]);
-        __builtin_prefetch(&s.edge_word[first]);
-      }
+      if (queue.size() > kEdgesAhead) __builtin_prefetch(&s.edge_to[s.first_edge[queue[kEdgesAhead]]]);
       uint32_t n = queue.pop();
       int32_t d = distance[n] + 1;
       for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e) {
-        if (s.edge_type(e) == L.weak) continue;
+        if (edges.skipped_.Get(e)) continue;
         uint32_t to = s.edge_to[e];
         if (distance[to] != kNoDistance) continue;
-        if (!follow(n, e)) continue;
+        if (edges.paired_.Get(e) && !second_of_pair(e)) continue;
         distance[to] = d;
         queue.push(to);
       }

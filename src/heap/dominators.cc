@@ -114,7 +114,8 @@ struct EvalRecord {
 
 DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress,
-                                const std::function<void()>& beside_dfs, const std::function<void()>& alongside) {
+                                const std::function<void()>& beside_dfs, const std::function<void()>& alongside,
+                                const std::function<void()>& before_lists) {
   const uint32_t node_count = s.node_count;
   BitVector& essential = edges.essential;
   // Preorder numbers run 1..n so that 0 means "none"; the root gets 1.
@@ -300,11 +301,13 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
     // vertex numbered 2..walked, except those the DFS started from.
     cut.wait(false, std::memory_order_acquire);
     const int64_t length = static_cast<int64_t>(retaining_edges) - (int64_t{walked} - 1 - starts);
+    if (before_lists) before_lists();
     pred.preds.Reset(static_cast<size_t>(std::max<int64_t>(length, 0)));
     helper.join();
   } else {
     cuts = EvenCuts(node_count, parts);
     number_up_to(0, n);
+    if (before_lists) before_lists();
   }
   pred.first[n + 1] = placed;
   // The numbering's count is the one the lists follow. On one thread the

@@ -81,9 +81,13 @@ struct RetainingEdges {
 // pieces so that each is done once. All is done when this returns (with one
 // thread, it is called once, last). It must not touch `arrays`, whose arrays
 // this phase recycles.
+// `before_lists` is called on this thread once nothing here reads the
+// edges' types or names (the DFS and `beside_dfs` are done), right before
+// the predecessor lists are allocated.
 DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const PodArray<uint32_t>& self_size,
                                 NodeArrays& arrays, int threads, const Progress& progress,
                                 const std::function<void()>& beside_dfs = {},
-                                const std::function<void()>& alongside = {});
+                                const std::function<void()>& alongside = {},
+                                const std::function<void()>& before_lists = {});
 
 }  // namespace oomkit::heap

@@ -75,23 +75,6 @@ bool PassesEdgeRules(const Snapshot& s, Semantics semantics, const WeakMapNames&
   return type != L.shortcut || n == s.root;
 }
 
-// Runs fn(task, lo, hi, n) on edge ranges [lo, hi) of whole 64-edge words,
-// so that no two tasks write one word of an edge bit vector; n is the node
-// owning edge lo, and fn advances it as it goes.
-template <typename Fn>
-void ForEdgeWords(const Snapshot& s, int threads, size_t tasks, Fn&& fn) {
-  const uint64_t words = (s.edge_count + 63) / 64;
-  ParallelFor(tasks, threads, [&](size_t t) {
-    const uint64_t lo = std::min(s.edge_count, t * words / tasks * 64);
-    const uint64_t hi = std::min(s.edge_count, (t + 1) * words / tasks * 64);
-    if (lo >= hi) return;
-    // The node owning edge lo: the last whose first edge is at or before it.
-    uint32_t n = static_cast<uint32_t>(
-        std::upper_bound(s.first_edge.begin(), s.first_edge.begin() + s.node_count + 1, lo) - s.first_edge.begin() - 1);
-    fn(t, static_cast<uint32_t>(lo), static_cast<uint32_t>(hi), n);
-  });
-}
-
 }  // namespace
 
 BitVector EdgesPassingRules(const Snapshot& s, Semantics semantics, const WeakMapNames& weakmaps, int threads) {

@@ -12,9 +12,11 @@
 // Raw semantics: every non-weak, non-self edge retains.
 #pragma once
 
+#include <algorithm>
 #include <unordered_map>
 #include <vector>
 
+#include "common/parallel.h"
 #include "common/pod_array.h"
 #include "heap/snapshot.h"
 #include "heap/weakmap_edges.h"
@@ -52,6 +54,23 @@ class WeakMapNames {
   BitVector is_weakmap_;  // 1 bit per string: the common answer, "no", costs one load
   std::unordered_map<uint32_t, WeakMapEdgeName> parsed_;
 };
+
+// Runs fn(task, lo, hi, n) on edge ranges [lo, hi) of whole 64-edge words,
+// so that no two tasks write one word of an edge bit vector; n is the node
+// owning edge lo, and fn advances it as it goes.
+template <typename Fn>
+void ForEdgeWords(const Snapshot& s, int threads, size_t tasks, Fn&& fn) {
+  const uint64_t words = (s.edge_count + 63) / 64;
+  ParallelFor(tasks, threads, [&](size_t t) {
+    const uint64_t lo = std::min(s.edge_count, t * words / tasks * 64);
+    const uint64_t hi = std::min(s.edge_count, (t + 1) * words / tasks * 64);
+    if (lo >= hi) return;
+    // The node owning edge lo: the last whose first edge is at or before it.
+    uint32_t n = static_cast<uint32_t>(
+        std::upper_bound(s.first_edge.begin(), s.first_edge.begin() + s.node_count + 1, lo) - s.first_edge.begin() - 1);
+    fn(t, static_cast<uint32_t>(lo), static_cast<uint32_t>(hi), n);
+  });
+}
 
 // One bit per edge (1 bit/edge): the edges that pass rules 1-4 (under raw
 // semantics, all of its rules). The edges are split between `threads`.

@@ -52,10 +52,9 @@ std::string EdgeShape(const Snapshot& s, uint32_t edge) {
   return std::string(name);
 }
 
-PathFinder::PathFinder(const Snapshot& s, const Analysis& a, const WeakMapNames& weakmaps,
+PathFinder::PathFinder(const Snapshot& s, const Analysis&, const WeakMapNames& weakmaps,
                        const RetainerIndex* retainers)
     : s_(s),
-      a_(a),
       weakmaps_(weakmaps),
       retainers_(retainers),
       distance_(s.node_count, kUnreachable),

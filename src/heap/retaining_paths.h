@@ -105,7 +105,6 @@ class PathFinder {
   RetainingPath Climb(uint32_t target, std::vector<PathHop> tail) const;
 
   const Snapshot& s_;
-  const Analysis& a_;
   const WeakMapNames& weakmaps_;
   const RetainerIndex* retainers_;
   PodArray<uint32_t> distance_;     // layered BFS distance (see the top of this file)

@@ -76,7 +76,11 @@ class StringTable {
   // the pages of the others are not touched.
   class Indexes {
    public:
-    bool contains(uint32_t i) const { return std::find(found_.begin(), found_.end(), i) != found_.end(); }
+    bool contains(uint32_t i) const {
+      // One index nearly always: a compare, not a search.
+      if (found_.size() == 1) return found_[0] == i;
+      return std::find(found_.begin(), found_.end(), i) != found_.end();
+    }
 
    private:
     friend class StringTable;

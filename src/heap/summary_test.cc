@@ -67,20 +67,28 @@ TEST(Summary, ToolkitFixtureRows) {
 }
 
 // Output must not depend on the number of threads (1, 2 or 3), nor on the ids
-// being freed before the dominators, as the Summary has them.
+// and the edge words being freed before the dominators, as the Summary has
+// them (what reads the edge words after that point reads freed memory).
 TEST(Summary, SameRowsWhateverTheThreadCount) {
   std::vector<std::vector<std::tuple<std::string, uint64_t, uint64_t, uint64_t, int32_t>>> results;
   // Every node's class id and key: the ids, numbered by range and joined,
   // must be those one thread gives.
   std::vector<std::vector<std::tuple<uint32_t, std::string, bool, uint32_t, uint32_t, uint32_t>>> classes;
+  std::vector<std::vector<int32_t>> distances;
+  std::vector<std::vector<uint64_t>> statistics;
   for (int threads : {1, 2, 3, 4}) {
     auto snap = testing::ReadFile(testing::SharedPath("fixtures/heap-snapshot-toolkit-snapshot2.heapsnapshot.gz"),
                                   false, std::min(threads, 3));
     ASSERT_TRUE(snap.ok()) << snap.error();
     AnalysisOptions o;
     o.threads = std::min(threads, 3);
-    o.release_ids = threads == 4;  // what the Summary asks: the ids go before the dominators
+    o.release_ids = threads == 4;  // what the Summary asks: the ids go before the dominators,
+    o.release_edge_words = threads == 4;  // and the edges' types and names
     Analysis a = Analyze(&snap.value(), o);
+    EXPECT_EQ(snap.value().edge_word.empty(), threads == 4);
+    distances.emplace_back(a.distance.begin(), a.distance.end());
+    const Statistics& st = a.statistics;
+    statistics.push_back({st.total, st.native, st.typed_arrays, st.code, st.strings, st.js_arrays, st.system});
     auto rows = SummarizeClasses(snap.value(), a, threads);
     results.emplace_back();
     for (const auto& r : rows)
@@ -101,6 +109,10 @@ TEST(Summary, SameRowsWhateverTheThreadCount) {
   EXPECT_EQ(classes[0], classes[1]);
   EXPECT_EQ(classes[0], classes[2]);
   EXPECT_EQ(classes[0], classes[3]);
+  for (size_t i = 1; i < distances.size(); ++i) {
+    EXPECT_EQ(distances[0], distances[i]) << i;
+    EXPECT_EQ(statistics[0], statistics[i]) << i;
+  }
 }
 
 // Objects with a constructor location are split by it: three Foo objects at
