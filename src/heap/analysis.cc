@@ -139,33 +139,25 @@ class StatisticsKinds {
 
 // (array, its elements store) for every JS array that has one, in node
 // order: the target of its first internal edge named "elements". Read from
-// the edge words, before the Summary frees them; node ranges on `threads`.
-std::vector<std::pair<uint32_t, uint32_t>> FindArrayElements(const Snapshot& s, int threads) {
-  const StatisticsKinds kind_of(s);
+// the edge words, before the Summary frees them.
+std::vector<std::pair<uint32_t, uint32_t>> FindArrayElements(const Snapshot& s, const StatisticsKinds& kind_of) {
   const auto elements_names = s.strings.IndexesOf("elements");
   const int internal = s.layout.internal;
-  const size_t parts = static_cast<size_t>(std::max(threads, 1)) * 2;
-  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> found(parts);
-  ParallelFor(parts, threads, [&](size_t t) {
-    const uint32_t end = static_cast<uint32_t>((t + 1) * s.node_count / parts);
-    for (uint32_t n = static_cast<uint32_t>(t * s.node_count / parts); n < end; ++n) {
-      if (kind_of(n) != StatisticsKinds::kJsArray) continue;
-      for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
-        if (s.edge_type(e) == internal && elements_names.contains(s.edge_name(e))) {
-          found[t].push_back({n, s.edge_to[e]});
-          break;
-        }
-    }
-  });
   std::vector<std::pair<uint32_t, uint32_t>> out;
-  for (const auto& part : found) out.insert(out.end(), part.begin(), part.end());
+  for (uint32_t n = 0; n < s.node_count; ++n) {
+    if (kind_of(n) != StatisticsKinds::kJsArray) continue;
+    for (uint32_t e = s.first_edge[n]; e < s.first_edge[n + 1]; ++e)
+      if (s.edge_type(e) == internal && elements_names.contains(s.edge_name(e))) {
+        out.push_back({n, s.edge_to[e]});
+        break;
+      }
+  }
   return out;
 }
 
-// `elements`: FindArrayElements(s); the edge words are not read.
-Statistics ComputeStatistics(const Snapshot& s, const Analysis& a,
+// `elements`: FindArrayElements(s, kind_of); the edge words are not read.
+Statistics ComputeStatistics(const Snapshot& s, const Analysis& a, const StatisticsKinds& kind_of,
                              const std::vector<std::pair<uint32_t, uint32_t>>& elements) {
-  const StatisticsKinds kind_of(s);
   const auto buffer_data_names = s.strings.IndexesOf("system / JSArrayBufferData");
   // An Array's elements store counts with the Array when nothing else holds
   // it: one retainer, weak ones included, as DevTools counts.
@@ -242,13 +234,15 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
   // which then overlaps with another's work. (One after the other, each on
   // both cores, they took 50 ms on the 205 MB bench file.)
   std::optional<DistanceEdges> distance_edges;
+  std::optional<StatisticsKinds> kinds;  // one search of the strings for "Array", for both steps
+  if (options.summary) kinds.emplace(s);
   std::vector<std::pair<uint32_t, uint32_t>> array_elements;
   PlainObjectShapes shapes;
   ParallelFor(options.summary ? 4 : 1, threads, [&](size_t job) {
     if (job == 0) edges.essential = EdgesPassingRules(s, options.semantics, weakmaps, 1);
     if (job == 1) distance_edges.emplace(s, options.semantics, weakmaps, 1);
     if (job == 2) shapes = FindPlainObjectShapes(s, 1);
-    if (job == 3) array_elements = FindArrayElements(s, 1);
+    if (job == 3) array_elements = FindArrayElements(s, *kinds);
   });
   edges.page_rule = devtools;  // the DFS finds the page-owned set (dominators.h)
   if (options.release_ids) s.node_id.Release();
@@ -275,7 +269,7 @@ Analysis Analyze(Snapshot* snap, const AnalysisOptions& options) {
         if (!options.summary) return;
         for (int piece; (piece = next_piece.fetch_add(1)) < 3;) {
           if (piece == 0) a.distance = ComputeDistances(s, *distance_edges);
-          if (piece == 1) a.statistics = ComputeStatistics(s, a, array_elements);  // 1 B/node
+          if (piece == 1) a.statistics = ComputeStatistics(s, a, *kinds, array_elements);  // 1 B/node
           if (piece == 2 && infer_interfaces) inferred = InferInterfaces(s, shapes);
         }
       },

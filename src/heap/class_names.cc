@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <string>
 #include <limits>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -117,7 +117,10 @@ PlainObjectShapes FindPlainObjectShapes(const Snapshot& s, int threads) {
     std::vector<uint32_t> shape_of;
     std::vector<std::vector<uint32_t>> lists;
   };
-  const size_t parts = static_cast<size_t>(std::clamp(threads, 1, 4)) * 2;
+  // Four ranges whatever the thread count: NameClasses names the plain
+  // objects by these ranges, four tasks beside the other nodes' one (on the
+  // 1 GB bench file the plain objects took 67 ms on one core beside 36).
+  constexpr size_t parts = 4;
   std::vector<Part> found(parts);
   PlainObjectShapes out;
   out.ranges.resize(parts);

@@ -45,8 +45,8 @@ struct PlainObjectShapes {
   };
   std::vector<Range> ranges;
 };
-// The lists are found in ranges of nodes on `threads`; the result does not
-// depend on their number.
+// The lists are found in four ranges of nodes on up to `threads` threads;
+// the result does not depend on their number.
 PlainObjectShapes FindPlainObjectShapes(const Snapshot& s, int threads);
 
 // The interfaces inferred from s's plain objects, most common first.
