@@ -64,8 +64,10 @@ bool PrefaultForWrite(std::span<const WriteBlock> blocks) {
   struct Range {
     uintptr_t begin, end;
   };
-  std::vector<Range> ranges;  // the whole pages of each block big enough
+  std::vector<Range> ranges;  // the whole pages of each block big enough that are not mapped yet
   uintptr_t total = 0;
+  bool any = false;  // a block was big enough
+  std::vector<unsigned char> resident;
   for (const WriteBlock& b : blocks) {
     if (b.bytes < kPrefaultMinBytes) continue;
     const uintptr_t begin = (reinterpret_cast<uintptr_t>(b.data) + page - 1) & ~(page - 1);
@@ -76,10 +78,28 @@ bool PrefaultForWrite(std::span<const WriteBlock> blocks) {
     // and the random walks over node arrays miss the TLB less. A kernel
     // without transparent huge pages (or set to "never") ignores the advice.
     if (end - begin >= kHuge) AdviseHugePages(reinterpret_cast<void*>(begin), end - begin);
-    ranges.push_back({begin, end});
-    total += end - begin;
+    // Only the pages not mapped yet are shared out (kPrefaultPartBytes): a
+    // block from the page pool begins with pages kept from freed blocks, and
+    // cut by address alone, its mapped front went to one thread, done at
+    // once, and its fresh rest to the other.
+    const size_t pages = (end - begin) / page;
+    resident.resize(pages);
+    if (::mincore(reinterpret_cast<void*>(begin), end - begin, resident.data()) != 0) resident.assign(pages, 0);
+    for (size_t at = 0; at < pages;) {
+      if (resident[at] & 1) {
+        ++at;
+        continue;
+      }
+      size_t run = at + 1;
+      while (run < pages && !(resident[run] & 1)) ++run;
+      ranges.push_back({begin + at * page, begin + run * page});
+      total += (run - at) * page;
+      at = run;
+    }
+    any = true;
   }
-  if (ranges.empty()) return false;
+  if (!any) return false;
+  if (ranges.empty()) return true;  // all mapped already
   // The pages are cut into parts of equal size across the blocks, each cut
   // moved down to a huge-page boundary, so that no huge page is split between
   // two threads. A failure (an old kernel, or no memory left to map, which the

@@ -65,7 +65,8 @@ TEST(PrefaultForWrite, SeveralBlocksAreMappedWholeAndKeepTheirBytes) {
   // parts where there are two cores), one unaligned: the threads' parts cross
   // from block to block, and every page of each is mapped, with its bytes as
   // they were. A block not passed stays unmapped.
-  const size_t sizes[] = {size_t{14} << 20, size_t{3} << 20, (size_t{9} << 20) + 12345, 100, size_t{7} << 20};
+  static_assert(kPrefaultPartBytes == size_t{8} << 20, "the sizes below assume parts of 8 MiB");
+  const size_t sizes[] = {size_t{7} << 20, size_t{3} << 20, (size_t{6} << 20) + 12345, 100, size_t{5} << 20};
   std::vector<char*> blocks;
   std::vector<WriteBlock> write;
   for (size_t i = 0; i < std::size(sizes); ++i) {
@@ -93,6 +94,28 @@ TEST(PrefaultForWrite, SeveralBlocksAreMappedWholeAndKeepTheirBytes) {
   EXPECT_EQ(ResidentPages(left_out, kBytes, &pages), 0u);
   ::munmap(left_out, kBytes);
   if (!mapped) GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (before 5.14)";
+}
+
+TEST(PrefaultForWrite, ABlockMappedInPartIsMappedWholeAndKeepsItsBytes) {
+  // As a block of the page pool is: its front made of pages kept from a
+  // freed block, its rest never touched. Only the rest is left to map; the
+  // front keeps what it holds. A block mapped in full is left as it is.
+  char* block =
+      static_cast<char*>(::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(block, MAP_FAILED);
+  const size_t front = kBytes / 2 + 12345;
+  std::memset(block, 5, front);
+  size_t pages = 0;
+  ASSERT_LT(ResidentPages(block, kBytes, &pages), pages);
+  if (!PrefaultForWrite(block, kBytes)) {
+    ::munmap(block, kBytes);
+    GTEST_SKIP() << "this kernel has no MADV_POPULATE_WRITE (before 5.14)";
+  }
+  EXPECT_EQ(ResidentPages(block, kBytes, &pages), pages);
+  for (size_t i = 0; i < front; i += 4093) ASSERT_EQ(block[i], 5) << i;
+  for (size_t i = front; i < kBytes; i += 4093) ASSERT_EQ(block[i], 0) << i;
+  EXPECT_TRUE(PrefaultForWrite(block, kBytes));
+  ::munmap(block, kBytes);
 }
 
 TEST(PrefaultForWrite, SmallAndUnalignedBlocksAreLeftAlone) {
