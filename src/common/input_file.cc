@@ -195,6 +195,12 @@ size_t InputFile::ReadAt(size_t offset, char* out, size_t n) const {
   return done;
 }
 
+void InputFile::Prefetch(size_t begin, size_t end) const {
+  end = std::min(end, size_);
+  if (fd_ < 0 || begin >= end) return;
+  ::posix_fadvise(fd_, static_cast<off_t>(begin), static_cast<off_t>(end - begin), POSIX_FADV_WILLNEED);
+}
+
 void InputFile::Release(size_t begin, size_t end) {
   if (owned_heap_ || !data_) return;
   end = std::min(end, size_);

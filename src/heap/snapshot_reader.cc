@@ -282,7 +282,11 @@ class TopLevelWalker {
     if (sink && input_.can_read_at() && buffers_.size() < kBufferSets * per_set * slot_bytes)
       buffers_.Reset(kBufferSets * per_set * slot_bytes);
     ParseTasks tasks;  // the sink's parse of the batch before
+    // The file's next batch is asked for while this one is read: on a file
+    // out of the page cache, the reads of a batch wait for no disk.
+    if (sink) input_.Prefetch(begin, begin + batch * kChunk);
     for (size_t first = 0;; first += batch) {
+      if (sink) input_.Prefetch(begin + (first + batch) * kChunk, begin + (first + 2 * batch) * kChunk);
       std::vector<Scanned> scanned(batch);
       char* const slots = sink && !buffers_.empty()
                               ? buffers_.data() + (batches_++ % kBufferSets) * per_set * slot_bytes
