@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/worker_threads.h"
+
 namespace oomkit {
 
 // Threads to use when the caller does not say: all cores, at most 8.
@@ -16,8 +18,9 @@ inline int DefaultThreads() {
   return static_cast<int>(std::clamp(n, 1u, 8u));
 }
 
-// Runs fn(task) for task in [0, tasks) on up to `threads` threads; tasks are
-// taken in increasing order.
+// Runs fn(task) for task in [0, tasks) on up to `threads` threads (the
+// caller's and kept ones: common/worker_threads.h); tasks are taken in
+// increasing order.
 template <typename Fn>
 void ParallelFor(size_t tasks, int threads, Fn&& fn) {
   size_t workers = std::min<size_t>(tasks, static_cast<size_t>(std::max(threads, 1)));
@@ -29,11 +32,11 @@ void ParallelFor(size_t tasks, int threads, Fn&& fn) {
   auto loop = [&] {
     for (size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) fn(t);
   };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (size_t i = 1; i < workers; ++i) pool.emplace_back(loop);
+  std::vector<WorkerThread> others;
+  others.reserve(workers - 1);
+  for (size_t i = 1; i < workers; ++i) others.emplace_back(loop);
   loop();
-  for (auto& th : pool) th.join();
+  for (WorkerThread& other : others) other.join();
 }
 
 }  // namespace oomkit

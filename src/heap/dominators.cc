@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <vector>
 
 #include "common/parallel.h"
+#include "common/worker_threads.h"
 #include "heap/essential_edges.h"
 
 namespace oomkit::heap {
@@ -213,9 +213,9 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
   std::vector<uint32_t> cuts;  // the scatter's ranges of target nodes
   uint64_t retaining_edges = 0;
   const size_t parts = static_cast<size_t>(std::max(threads, 1));
-  std::thread helper;
+  WorkerThread helper;
   if (threads > 1) {
-    helper = std::thread([&] {
+    helper = WorkerThread([&] {
       if (beside_dfs) beside_dfs();
       CountRetainers(s, essential, threads - 1, retainers);
       counted.store(true, std::memory_order_release);
@@ -322,8 +322,8 @@ DominatorTree ComputeDominators(const Snapshot& s, RetainingEdges edges, const P
   tree_edge.Release();
   progress("dominators", 2, 4);
   // From here on one core is enough: the other takes the work given alongside.
-  std::thread beside;
-  if (alongside && threads > 1) beside = std::thread(alongside);
+  WorkerThread beside;
+  if (alongside && threads > 1) beside = WorkerThread(alongside);
 
   // Semidominators, in decreasing preorder, with eval/link over DFS numbers.
   arrays.Keep(0);  // idle arrays must not add to this phase's peak

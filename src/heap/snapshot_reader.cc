@@ -5,7 +5,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 #include "common/count_byte.h"
 #include "common/parallel.h"
 #include "common/prefault.h"
+#include "common/worker_threads.h"
 #include "heap/weakmap_edges.h"
 
 namespace oomkit::heap {
@@ -452,7 +452,7 @@ class TopLevelWalker {
     size_t rest_end = 0;
     bool rest_cut = false;
     Status rest_status;
-    std::thread other([&] {
+    WorkerThread other([&] {
       rest_status = ParseStringRun(second, SIZE_MAX, &rest, &rest_candidates, &rest_end, &rest_cut);
     });
     bool stopped = false;
