@@ -116,19 +116,14 @@ bool PrefaultForWrite(std::span<const WriteBlock> blocks) {
     if (to > from && ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) != 0)
       mapped.store(false, std::memory_order_relaxed);
   };
-  if (threads <= 1) {
-    // One thread: one call per run of fresh pages.
-    for (const Range& r : ranges) populate(r.begin, r.end);
-  } else {
-    std::vector<Range> pieces;
-    for (const Range& r : ranges)
-      for (uintptr_t at = r.begin; at < r.end;) {
-        const uintptr_t next = std::min(r.end, (at & ~(kHuge - 1)) + kHuge);
-        pieces.push_back({at, next});
-        at = next;
-      }
-    ParallelFor(pieces.size(), static_cast<int>(threads), [&](size_t i) { populate(pieces[i].begin, pieces[i].end); });
-  }
+  std::vector<Range> pieces;
+  for (const Range& r : ranges)
+    for (uintptr_t at = r.begin; at < r.end;) {
+      const uintptr_t next = std::min(r.end, (at & ~(kHuge - 1)) + kHuge);
+      pieces.push_back({at, next});
+      at = next;
+    }
+  ParallelFor(pieces.size(), static_cast<int>(threads), [&](size_t i) { populate(pieces[i].begin, pieces[i].end); });
   return mapped.load(std::memory_order_relaxed);
 }
 

@@ -36,8 +36,9 @@ inline constexpr size_t kPrefaultMinBytes = size_t{1} << 20;
 inline constexpr size_t kPrefaultHugeBytes = size_t{2} << 20;
 
 // Blocks of at least this size are mapped by up to DefaultThreads() threads,
-// one thread per this many bytes: a thread starts in well under a
-// millisecond, 8 MB of fresh pages take 1-20 ms to map here. The threads
+// one thread per this many bytes: a kept thread (common/worker_threads.h)
+// starts in well under a millisecond, 8 MB of fresh pages take 1-20 ms to
+// map here. The threads
 // take the pages a huge page at a time, whichever is free. Only the pages
 // not mapped yet count: a block of the page pool begins with pages kept from
 // freed ones. (The dominators' 103 MB block of retainer counts and numbers,
