@@ -4,9 +4,9 @@
 #include <sched.h>
 #include <signal.h>
 
-#include <array>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 
 #include "common/parallel.h"
@@ -22,11 +22,11 @@ struct WorkerThread::Worker {
 
 namespace {
 
-constexpr size_t kMaxKept = 8;  // DefaultThreads() is at most 8
-
+// Slots for the most threads ever kept, one per core but the caller's.
 struct Kept {
   std::mutex creating;
-  std::array<std::atomic<WorkerThread::Worker*>, kMaxKept> slots{};
+  const int capacity = DefaultThreads() - 1;
+  std::unique_ptr<std::atomic<WorkerThread::Worker*>[]> slots{new std::atomic<WorkerThread::Worker*>[capacity]};
   std::atomic<int> count{0};
 };
 
@@ -38,21 +38,18 @@ Kept& kept() {
 // Spins on `value` while it equals `old`, up to kSpinNanoseconds, giving its
 // core to other threads every few microseconds; then sleeps on it. Returns
 // the new value.
-uint32_t AwaitChange(const std::atomic<uint32_t>& value, uint32_t old, bool spin) {
-  uint32_t now = value.load(std::memory_order_acquire);
-  if (now != old || !spin) {
-    while (now == old) {
-      value.wait(old, std::memory_order_acquire);
-      now = value.load(std::memory_order_acquire);
-    }
-    return now;
-  }
+uint32_t AwaitChange(const std::atomic<uint32_t>& value, uint32_t old) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(WorkerThread::kSpinNanoseconds);
+  uint32_t now;
   for (unsigned i = 1; (now = value.load(std::memory_order_acquire)) == old; ++i) {
     __builtin_ia32_pause();
     if (i % 64 != 0) continue;
-    if (std::chrono::steady_clock::now() >= until) return AwaitChange(value, old, false);
+    if (std::chrono::steady_clock::now() >= until) break;
     sched_yield();
+  }
+  while (now == old) {
+    value.wait(old, std::memory_order_acquire);
+    now = value.load(std::memory_order_acquire);
   }
   return now;
 }
@@ -66,7 +63,7 @@ void Run(WorkerThread::Worker* w) {
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS}) sigdelset(&set, sig);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   for (uint32_t seen = 0;;) {
-    seen = AwaitChange(w->posted, seen, true);
+    seen = AwaitChange(w->posted, seen);
     w->job();
     w->job = nullptr;
     w->finished.store(seen, std::memory_order_release);
@@ -87,7 +84,7 @@ WorkerThread::Worker* Claim() {
   }
   std::lock_guard lock(k.creating);
   const int now = k.count.load(std::memory_order_relaxed);
-  if (now >= DefaultThreads() - 1 || now >= static_cast<int>(kMaxKept)) return nullptr;
+  if (now >= k.capacity) return nullptr;
   auto* w = new WorkerThread::Worker;  // busy from the start: it is the caller's
   std::thread(Run, w).detach();
   k.slots[static_cast<size_t>(now)].store(w, std::memory_order_release);
@@ -129,7 +126,7 @@ void WorkerThread::join() {
   // The caller's core would idle meanwhile: it spins first, as the kept
   // thread does, since the last tasks of a parallel step end close together.
   for (uint32_t f = worker_->finished.load(std::memory_order_acquire); static_cast<int32_t>(f - ticket_) < 0;)
-    f = AwaitChange(worker_->finished, f, true);
+    f = AwaitChange(worker_->finished, f);
   worker_ = nullptr;
 }
 
